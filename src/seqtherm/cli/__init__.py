@@ -1,0 +1,1 @@
+"""The `seqtherm` command line: thin commands that parse options, call one library function and render."""

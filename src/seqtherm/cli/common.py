@@ -1,0 +1,48 @@
+"""Helpers shared by the commands: error reporting, logging set-up, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from seqtherm.errors import SeqthermError
+
+stderr_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn a `SeqthermError` raised by a command into a message on stderr and exit status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except SeqthermError as error:
+            stderr_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+            raise typer.Exit(code=2) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+def configure_logging(verbose: bool) -> None:
+    """Send the library's log records to stderr through rich; INFO with --verbose, else WARNING."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=stderr_console, show_path=False)],
+        force=True,
+    )
+
+
+def print_json(payload: Any) -> None:
+    """Print a JSON document to stdout, with no rich markup, for piping into other tools."""
+    typer.echo(json.dumps(payload, indent=2, allow_nan=True))
