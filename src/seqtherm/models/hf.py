@@ -1,0 +1,253 @@
+"""Hugging Face causal language models behind the model protocol.
+
+The summary h_t of a Transformer is its context representation, and the kernel is
+p_tau(y | h_t) = softmax(z_t / tau) over the vocabulary. Every sequence is scored after
+the same fixed context tokens (by default one `<|endoftext|>` or `<bos>` token), so the
+forward and the reversed sequence start from the same initial summary h_0.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from functools import cached_property
+
+import numpy as np
+import torch
+
+from seqtherm.errors import InvalidInputError
+from seqtherm.models.protocol import SampleBatch
+
+logger = logging.getLogger(__name__)
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16}
+
+SENTENCE_END = (".", "!", "?")
+
+
+def _cache_argument_name() -> str:
+    # transformers 5 renamed the key-value cache argument and output from
+    # `past_key_values` to `cache`; the old name still works there but warns.
+    from transformers.modeling_outputs import CausalLMOutputWithPast
+
+    return "cache" if "cache" in CausalLMOutputWithPast.__dataclass_fields__ else "past_key_values"
+
+
+_CACHE_ARGUMENT = _cache_argument_name()
+
+
+def check_temperature(temperature: float) -> float:
+    """Validate a sampling and scoring temperature tau > 0."""
+    if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature <= 0:
+        raise InvalidInputError(f"temperature must be a finite number > 0, got {temperature!r}")
+    return float(temperature)
+
+
+class CausalLMAdapter:
+    """A causal language model and its tokenizer, scored and sampled at temperature tau.
+
+    Args:
+        model: any `transformers` causal LM (`AutoModelForCausalLM`).
+        tokenizer: its tokenizer; texts are encoded without special tokens.
+        name: how the model is named in results (a registry name, path or hub id).
+        context_ids: token ids placed before every sequence (h_0).
+        temperature: tau of p_tau = softmax(z / tau), used for scoring and sampling.
+        batch_size: sequences per forward pass.
+        dtype: "float32" or "float64" for the weights and the log-softmax.
+        source: free-form description of where the weights came from (file and hash).
+    """
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        name: str,
+        context_ids: Sequence[int],
+        temperature: float = 1.0,
+        batch_size: int = 16,
+        dtype: str = "float32",
+        source: dict | None = None,
+    ) -> None:
+        if dtype not in DTYPES:
+            raise InvalidInputError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+        if batch_size < 1:
+            raise InvalidInputError(f"batch size must be at least 1, got {batch_size}")
+        if len(context_ids) < 1:
+            raise InvalidInputError("the context must contain at least one token (for example <|endoftext|>)")
+        self.model = model.to(DTYPES[dtype]).eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.context_ids = [int(i) for i in context_ids]
+        self.temperature = check_temperature(temperature)
+        self.batch_size = int(batch_size)
+        self.dtype = dtype
+        self.source = dict(source or {})
+
+    # -- vocabulary and text -------------------------------------------------------
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of rows of the output layer (can exceed the tokenizer's vocabulary)."""
+        return int(self.model.get_output_embeddings().weight.shape[0])
+
+    @property
+    def max_length(self) -> int | None:
+        """Largest number of tokens a sequence may have after the context, or None if unbounded."""
+        config = self.model.config
+        for attribute in ("max_position_embeddings", "n_positions", "max_sequence_length"):
+            window = getattr(config, attribute, None)
+            if isinstance(window, int) and window > 0:
+                return window - len(self.context_ids)
+        return None
+
+    def encode(self, text: str) -> np.ndarray:
+        """Tokenise a text without special tokens; shape (n_tokens,), int64."""
+        return np.asarray(self.tokenizer(text, add_special_tokens=False)["input_ids"], dtype=np.int64)
+
+    def decode(self, token_ids: Sequence[int]) -> str:
+        """Turn token ids back into text (not an exact inverse of `encode`)."""
+        return self.tokenizer.decode([int(i) for i in token_ids])
+
+    @cached_property
+    def token_strings(self) -> list[str]:
+        """The decoded string of every token id, in id order; ids the tokenizer lacks map to ''."""
+        n_known = len(self.tokenizer)
+        return [self.tokenizer.decode([i]) if i < n_known else "" for i in range(self.vocab_size)]
+
+    @cached_property
+    def sentence_end_mask(self) -> np.ndarray:
+        """Boolean mask over the vocabulary: the decoded token, right-stripped, ends with . ! or ?"""
+        return np.array([s.rstrip().endswith(SENTENCE_END) for s in self.token_strings], dtype=bool)
+
+    def with_temperature(self, temperature: float) -> CausalLMAdapter:
+        """Return an adapter that shares the weights but scores and samples at another tau."""
+        clone = object.__new__(CausalLMAdapter)
+        clone.__dict__.update(self.__dict__)
+        clone.temperature = check_temperature(temperature)
+        return clone
+
+    # -- scoring ---------------------------------------------------------------------
+
+    def _check_sequence(self, sequence: np.ndarray, index: int) -> np.ndarray:
+        sequence = np.asarray(sequence)
+        if sequence.ndim != 1 or not np.issubdtype(sequence.dtype, np.integer):
+            raise InvalidInputError(
+                f"sequence {index} must be a 1-D array of integer token ids, got dtype "
+                f"{sequence.dtype} and shape {sequence.shape}"
+            )
+        if len(sequence) == 0:
+            raise InvalidInputError(f"sequence {index} is empty; every sequence needs at least one token")
+        if sequence.min() < 0 or sequence.max() >= self.vocab_size:
+            raise InvalidInputError(
+                f"sequence {index} has token ids outside [0, {self.vocab_size}): "
+                f"min {sequence.min()}, max {sequence.max()}"
+            )
+        if self.max_length is not None and len(sequence) > self.max_length:
+            raise InvalidInputError(
+                f"sequence {index} has {len(sequence)} tokens, more than the {self.max_length} "
+                f"that fit in the context window of {self.name}; shorten it"
+            )
+        return sequence.astype(np.int64)
+
+    @torch.inference_mode()
+    def step_log_probs(self, sequences: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Compute ln p_tau(y_t | context, y_1..y_{t-1}) for every token of every sequence.
+
+        Sequences are sorted by length and batched with right padding, so the real tokens
+        never attend to padding and their position ids are 0, 1, 2, ... as when scored
+        alone. Returns float64 arrays of shape (n_tokens,), in nats.
+        """
+        checked = [self._check_sequence(s, i) for i, s in enumerate(sequences)]
+        results: list[np.ndarray | None] = [None] * len(checked)
+        order = sorted(range(len(checked)), key=lambda i: -len(checked[i]))
+        n_context = len(self.context_ids)
+        compute_dtype = DTYPES[self.dtype] if self.dtype != "bfloat16" else torch.float32
+
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            n_tokens = len(checked[batch[0]])
+            input_ids = torch.full((len(batch), n_context + n_tokens), self.context_ids[0], dtype=torch.long)
+            attention_mask = torch.zeros_like(input_ids)
+            input_ids[:, :n_context] = torch.tensor(self.context_ids)
+            for row, index in enumerate(batch):
+                length = len(checked[index])
+                input_ids[row, n_context : n_context + length] = torch.from_numpy(checked[index])
+                attention_mask[row, : n_context + length] = 1
+            position_ids = torch.arange(input_ids.shape[1]).expand_as(input_ids)
+
+            logits = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
+            ).logits
+            # Position n_context - 1 + t predicts token t of the sequence.
+            logits = logits[:, n_context - 1 : n_context - 1 + n_tokens].to(compute_dtype) / self.temperature
+            targets = input_ids[:, n_context:].unsqueeze(-1)
+            # ln softmax(z)_y = z_y - logsumexp(z), without a second vocabulary-sized tensor.
+            log_probs = logits.gather(-1, targets).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+
+            for row, index in enumerate(batch):
+                results[index] = log_probs[row, : len(checked[index])].to(torch.float64).numpy()
+        return results  # type: ignore[return-value]
+
+    # -- sampling --------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def sample(self, n_samples: int, n_steps: int, *, seed: int) -> SampleBatch:
+        """Draw sequences of `n_steps` tokens at temperature tau with a key-value cache.
+
+        Each sample i draws its tokens by inverse-CDF sampling from its own uniform
+        stream, numpy's PCG64 seeded with (seed, i), so sample i is the same whatever
+        the batch it is drawn in (up to float rounding of the batched logits). The
+        log-probabilities of the drawn tokens are returned with them, so no second
+        forward pass is needed.
+        """
+        return self.sample_indices(range(n_samples), n_steps, seed=seed)
+
+    @torch.inference_mode()
+    def sample_indices(self, sample_indices: Sequence[int], n_steps: int, *, seed: int) -> SampleBatch:
+        """Draw the samples with the given indices (see `sample`); used to resume a run."""
+        if n_steps < 1:
+            raise InvalidInputError(f"number of tokens T must be at least 1, got {n_steps}")
+        if self.max_length is not None and n_steps > self.max_length:
+            raise InvalidInputError(
+                f"T = {n_steps} tokens does not fit in the context window of {self.name} "
+                f"({self.max_length} tokens after the context); choose a smaller T"
+            )
+        sample_indices = list(sample_indices)
+        sequences: list[np.ndarray] = []
+        log_probs: list[np.ndarray] = []
+        for start in range(0, len(sample_indices), self.batch_size):
+            batch = sample_indices[start : start + self.batch_size]
+            uniforms = np.stack([np.random.default_rng([seed, i]).random(n_steps) for i in batch])
+            tokens, token_log_probs = self._sample_batch(uniforms)
+            sequences.extend(tokens)
+            log_probs.extend(token_log_probs)
+        return SampleBatch(sequences=sequences, step_log_probs=log_probs)
+
+    def _sample_batch(self, uniforms: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        n_batch, n_steps = uniforms.shape
+        compute_dtype = DTYPES[self.dtype] if self.dtype != "bfloat16" else torch.float32
+        input_ids = torch.tensor([self.context_ids] * n_batch, dtype=torch.long)
+        past = None
+        tokens = np.zeros((n_batch, n_steps), dtype=np.int64)
+        token_log_probs = np.zeros((n_batch, n_steps), dtype=np.float64)
+        n_seen = input_ids.shape[1]
+        for t in range(n_steps):
+            position_ids = torch.arange(n_seen - input_ids.shape[1], n_seen).expand(n_batch, -1)
+            output = self.model(
+                input_ids=input_ids, position_ids=position_ids, use_cache=True, **{_CACHE_ARGUMENT: past}
+            )
+            past = output[_CACHE_ARGUMENT]
+            logits = output.logits[:, -1].to(compute_dtype) / self.temperature
+            # The same arithmetic as `step_log_probs`, so a separate scoring pass agrees.
+            log_p = (logits - torch.logsumexp(logits, dim=-1, keepdim=True)).to(torch.float64)
+            # Inverse CDF: the first token whose cumulative probability exceeds u.
+            cumulative = torch.cumsum(log_p.exp(), dim=-1)
+            u = torch.from_numpy(uniforms[:, t]).unsqueeze(-1) * cumulative[:, -1:]
+            drawn = torch.searchsorted(cumulative, u).clamp(max=logits.shape[-1] - 1)
+            tokens[:, t] = drawn.squeeze(-1).numpy()
+            token_log_probs[:, t] = log_p.gather(-1, drawn).squeeze(-1).numpy()
+            input_ids = drawn
+            n_seen += 1
+        return list(tokens), list(token_log_probs)
