@@ -69,3 +69,42 @@ class AutoregressiveModel(Protocol):
 def path_log_probs(model: AutoregressiveModel, sequences: Sequence[np.ndarray]) -> np.ndarray:
     """Compute ln P_fwd(y_1..y_T) of each sequence; shape (n_sequences,), float64 nats."""
     return np.array([steps.sum() for steps in model.step_log_probs(sequences)], dtype=np.float64)
+
+
+@runtime_checkable
+class LanguageModel(AutoregressiveModel, Protocol):
+    """A model over token ids that also reads and writes text.
+
+    The texts job and the sampling job use these members on top of the protocol;
+    `seqtherm.models.hf.CausalLMAdapter` is the reference implementation.
+    """
+
+    name: str
+    temperature: float
+    source: dict
+
+    @property
+    def max_length(self) -> int | None:
+        """Largest number of tokens a sequence may have after the context, or None if unbounded."""
+        ...
+
+    @property
+    def sentence_end_mask(self) -> np.ndarray:
+        """Boolean mask over token ids: the decoded token, right-stripped, ends with . ! or ?"""
+        ...
+
+    def encode(self, text: str) -> np.ndarray:
+        """Tokenise a text without special tokens; shape (n_tokens,), int64."""
+        ...
+
+    def decode(self, token_ids: Sequence[int]) -> str:
+        """Turn token ids back into text."""
+        ...
+
+    def with_temperature(self, temperature: float) -> LanguageModel:
+        """Return the same model scoring and sampling at another temperature."""
+        ...
+
+    def sample_indices(self, sample_indices: Sequence[int], n_steps: int, *, seed: int) -> SampleBatch:
+        """Draw the samples with the given indices; sample i depends only on (seed, i)."""
+        ...
