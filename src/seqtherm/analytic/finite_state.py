@@ -175,7 +175,7 @@ def entropy_production(model: FiniteStateModel, n_steps: int) -> float:
 
 @dataclass(frozen=True)
 class StationaryRate:
-    """The limit of S_y(T) / T, or None with the reason when it could not be computed."""
+    """The limit of S_y(T) / T in nats per step, or None with the reason (also when it is infinite)."""
 
     rate: float | None
     note: str
@@ -204,7 +204,9 @@ def stationary_rate(model: FiniteStateModel) -> StationaryRate:
     for _ in range(MAX_RATE_ITERATIONS):
         c, infinite = law.step_terms()
         if np.any(infinite & stationary):
-            return StationaryRate(float("inf"), "a possible path has an impossible reversal")
+            return StationaryRate(
+                None, "the rate is infinite: in the stationary regime a possible path has an impossible reversal"
+            )
         if previous is not None and np.max(np.abs(c - previous)[stationary]) < RATE_TOLERANCE:
             rate = float(pi @ (e - c))
             return StationaryRate(rate, f"converged after {law.k} backward steps")
