@@ -30,7 +30,7 @@ def random_ngram(seed: int, order: int = 2, n_symbols: int = 3) -> FiniteStateMo
 def random_automaton(seed: int, n_summaries: int = 4, n_symbols: int = 3) -> FiniteStateModel:
     """Random deterministic automaton with emissions; symbol 0 cycles through all summaries.
 
-    Its summary forgets part of the future, so the compression loss L_t is not zero.
+    Its summary discards part of the future, so the compression loss L_t is not zero.
     """
     rng = np.random.default_rng(seed)
     emission = rng.dirichlet(np.ones(n_symbols), size=n_summaries)

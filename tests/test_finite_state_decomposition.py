@@ -37,7 +37,7 @@ def test_enumeration_terms_sum_to_entropy_production(seed):
 
 
 def test_ngram_has_no_compression_loss():
-    # The backward context holds the next k symbols, which make y_t independent of the rest.
+    # The backward context contains the next k symbols, which make y_t independent of the rest.
     parts = decompose_by_enumeration(random_ngram(5), 7)
     assert np.all(np.abs(parts.compression_loss) < ATOL)
 

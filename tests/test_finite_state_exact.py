@@ -55,6 +55,14 @@ def test_reversible_chain_is_zero():
     assert np.all(np.abs(curve) < ATOL)
 
 
+def test_binary_order_two_ngram_rate_is_zero():
+    # Stationary binary triples satisfy p(aab) = p(aa) - p(aaa) = p(baa) and p(abb) = p(bba),
+    # so an order-2 chain over 2 symbols is reversible in the stationary regime.
+    rate = stationary_rate(random_ngram(9, order=2, n_symbols=2))
+    assert rate.rate == pytest.approx(0.0, abs=ATOL)
+    assert stationary_rate(random_ngram(9, order=2, n_symbols=3)).rate > 1e-3
+
+
 def test_reversible_chain_off_stationarity_is_positive():
     weights = np.array([[1.0, 2.0, 1.0], [2.0, 1.0, 3.0], [1.0, 3.0, 1.0]])
     transition = weights / weights.sum(axis=1, keepdims=True)
@@ -178,3 +186,7 @@ def test_invalid_horizon():
         entropy_production_curve(ring_chain(0.5, 0.2), 0)
     with pytest.raises(InvalidInputError, match="block length 5 is longer than T = 3"):
         block_entropy_production_curve(ring_chain(0.5, 0.2), 3, 5)
+    with pytest.raises(InvalidInputError, match="choose a shorter block length"):
+        block_entropy_production_curve(ring_chain(0.5, 0.2), 100, 20)
+    with pytest.raises(InvalidInputError, match="block length must be at least 1"):
+        block_entropy_production_curve(ring_chain(0.5, 0.2), 5, 0)

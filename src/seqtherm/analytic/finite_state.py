@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 RATE_TOLERANCE = 1e-13
 MAX_RATE_ITERATIONS = 100_000
 
+# The model over blocks has n_symbols^block_length super-symbols and stores two tables of
+# n_summaries times that many entries, so larger alphabets of blocks are rejected.
+MAX_BLOCK_SYMBOLS = 2**20
+
 
 def log_emission(model: FiniteStateModel) -> np.ndarray:
     """Return ln E[h, y] with 0 in place of ln 0, so that 0 ln 0 = 0 in sums; shape (n_summaries, n_symbols)."""
@@ -223,6 +227,14 @@ def block_entropy_production_curve(model: FiniteStateModel, n_steps: int, block_
     (`blocked_model`), so the same dynamic program applies with n_symbols^l super-symbols.
     Returns {T: S_block(T)} in nats per path.
     """
+    if block_length < 1:
+        raise InvalidInputError(f"block length must be at least 1 symbol, got {block_length}")
+    if model.n_symbols**block_length > MAX_BLOCK_SYMBOLS:
+        raise InvalidInputError(
+            f"blocks of {block_length} symbols over {model.n_symbols} symbols give "
+            f"{model.n_symbols**block_length} block values, above the limit of {MAX_BLOCK_SYMBOLS}; "
+            "choose a shorter block length"
+        )
     n_blocks = n_steps // block_length
     if n_blocks < 1:
         raise InvalidInputError(

@@ -105,11 +105,17 @@ def _print_summary(analysis) -> None:
             f"S_block(T={last}) = {analysis.block_entropy_production[last]:.6g} nats"
         )
 
-    shown = range(min(analysis.n_steps, 20))
-    table = Table("t", "D_t", "L_t", "M_t", title=f"decomposition ({parts.method}), first {len(shown)} steps")
-    for t in shown:
+    shown_steps = range(min(analysis.n_steps, 20))
+    table = Table("t", "D_t", "L_t", "M_t", title=f"decomposition ({parts.method}), first {len(shown_steps)} steps")
+    for t in shown_steps:
         table.add_row(
-            str(t + 1), f"{parts.per_step_entropy_production[t]:.5g}",
-            f"{parts.compression_loss[t]:.5g}", f"{parts.model_mismatch[t]:.5g}",
+            str(t + 1), _fixed(parts.per_step_entropy_production[t]),
+            _fixed(parts.compression_loss[t]), _fixed(parts.model_mismatch[t]),
         )
     console.print(table)
+
+
+def _fixed(value: float) -> str:
+    # Six decimals; rounding noise such as -1e-17 prints as 0.000000, not -0.000000.
+    text = f"{value:.6f}"
+    return text[1:] if text == "-0.000000" else text

@@ -29,9 +29,9 @@ from scipy.sparse.csgraph import connected_components
 from seqtherm.errors import InvalidInputError
 from seqtherm.models.protocol import SampleBatch
 
-# Rows of an emission or transition matrix may miss 1 by this much; that accepts tables
+# Rows of an emission or transition matrix may miss 1 by this much, which accepts tables
 # written with six decimals. Accepted rows are then divided by their sum, so the model is
-# normalised to rounding error and E[exp(-sigma)] = 1 holds exactly.
+# normalised to rounding error and E[exp(-sigma)] = 1 is exact.
 ROW_SUM_TOLERANCE = 1e-6
 
 START_LABEL = "<start>"
@@ -217,10 +217,10 @@ def reachable_summaries(emission: np.ndarray, update: np.ndarray, initial_summar
     frontier = [initial_summary]
     while frontier:
         h = frontier.pop()
-        for nxt in update[h, emission[h] > 0]:
-            if not reached[nxt]:
-                reached[nxt] = True
-                frontier.append(int(nxt))
+        for successor in update[h, emission[h] > 0]:
+            if not reached[successor]:
+                reached[successor] = True
+                frontier.append(int(successor))
     return reached
 
 
@@ -431,14 +431,14 @@ def blocked_model(model: FiniteStateModel, block_length: int) -> FiniteStateMode
         summary = model.update[summary, digits[None, :, i]]
 
     # Keep the summaries reached at block boundaries and renumber them.
-    kept = np.flatnonzero(reachable_summaries(emission, summary, model.initial_summary))
+    boundary_summaries = np.flatnonzero(reachable_summaries(emission, summary, model.initial_summary))
     renumber = np.full(model.n_summaries, -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    update = renumber[summary[kept]]
+    renumber[boundary_summaries] = np.arange(len(boundary_summaries))
+    update = renumber[summary[boundary_summaries]]
     # Zero-probability blocks can lead to dropped summaries; like ngram_model, send them to the start.
     update[update < 0] = renumber[model.initial_summary]
     block_labels = tuple(" ".join(model.symbol_labels[s] for s in row) for row in digits)
     return FiniteStateModel(
-        emission[kept], update, int(renumber[model.initial_summary]),
-        block_labels, tuple(model.summary_labels[h] for h in kept),
+        emission[boundary_summaries], update, int(renumber[model.initial_summary]),
+        block_labels, tuple(model.summary_labels[h] for h in boundary_summaries),
     )
