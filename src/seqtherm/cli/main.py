@@ -5,6 +5,8 @@ Heavy imports (torch, transformers) happen inside the commands so that `--help` 
 
 from __future__ import annotations
 
+import importlib
+
 import typer
 
 app = typer.Typer(
@@ -16,12 +18,17 @@ app = typer.Typer(
 )
 
 
-def _register_commands() -> None:
-    # Each module adds its commands to `app`; one line per module keeps merges simple.
-    from seqtherm.cli import models_command, texts_command
+# Modules under seqtherm.cli that each add their commands to `app` in `register(app)`.
+COMMAND_MODULES = (
+    "models_command",
+    "texts_command",
+    "markov_command",
+)
 
-    models_command.register(app)
-    texts_command.register(app)
+
+def _register_commands() -> None:
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(f"seqtherm.cli.{module_name}").register(app)
 
 
 _register_commands()
