@@ -18,9 +18,10 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Each module adds its commands to `app`; one line per module keeps merges simple.
-    from seqtherm.cli import models_command
+    from seqtherm.cli import gaussian_command, models_command
 
     models_command.register(app)
+    gaussian_command.register(app)
 
 
 _register_commands()
