@@ -155,7 +155,7 @@ def test_undetectable_pair_rejected():
 
 
 def test_unstable_detectable_pair_accepted():
-    # An unstable A has a stabilising solution when C sees the unstable mode.
+    # An unstable A has a stabilising solution when C observes the unstable mode.
     steady = solve_steady_state(1.5, 1.0, 1.0, 1.0)
     assert steady.closed_loop_radius < 1.0
     model = LinearGaussianModel.from_state_space(1.5, 1.0, 1.0, 1.0)

@@ -33,8 +33,10 @@ from seqtherm.analytic.gaussian import check_n_steps, require_zero_start
 from seqtherm.models.gaussian import LinearGaussianModel, symmetrize
 
 # Eigenvalues of Cov(g_{t+1}) below this fraction of the largest one are treated as
-# exact zeros: g lies in a subspace when T - t is small or A K does not reach every
+# exact zeros. g lies in a subspace when T - t is small or A K does not reach every
 # state direction, and conditioning on such a g must ignore the empty directions.
+# NOTE: a direction whose true variance is below this fraction is dropped as well, so
+# M_t and L_t of a nearly uncontrollable model can be off by about that fraction.
 PSEUDO_INVERSE_RTOL = 1e-12
 
 
@@ -79,7 +81,7 @@ def gaussian_moments(model: LinearGaussianModel, n_steps: int) -> GaussianMoment
     d_state, d_obs = model.d_state, model.d_obs
     W = C.T @ np.linalg.solve(S, C)
 
-    # Forward moments; index t - 1 holds step t.
+    # Forward moments. Index t - 1 stores step t.
     cov_y = np.empty((n_steps, d_obs, d_obs))
     cov_h = np.empty((n_steps, d_state, d_state))
     G = np.empty((n_steps, d_state, d_obs))
@@ -194,7 +196,7 @@ class GaussianDecomposition:
         return float(np.sum(self.information_past - self.information_backward_state))
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per step t with every per-step term."""
+        """Return one row per step t with every per-step term."""
         return pd.DataFrame(
             {
                 "t": np.arange(1, self.n_steps + 1),

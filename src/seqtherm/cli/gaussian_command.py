@@ -29,7 +29,7 @@ def gaussian(
     r_matrix: Optional[str] = typer.Option(None, "--R", help="Observation noise covariance R."),
     k_matrix: Optional[str] = typer.Option(None, "--K", help="Filter gain K (innovation form, with --S)."),
     s_matrix: Optional[str] = typer.Option(None, "--S", help="Innovation covariance S (innovation form, with --K)."),
-    n_steps: int = typer.Option(50, "-T", "--steps", help="Longest sequence length T; the curve covers 1..T."),
+    n_steps: int = typer.Option(50, "-T", "--steps", help="Maximum sequence length T; the curve covers 1..T."),
     n_samples: int = typer.Option(0, "--mc", help="Samples per length for the Monte Carlo check; 0 skips it."),
     seed: int = typer.Option(0, "--seed", help="Seed of the Monte Carlo samples."),
     stationary_start: bool = typer.Option(
@@ -85,17 +85,17 @@ def build_model(model_file: Optional[Path], inline: dict[str, Optional[str]], st
     from seqtherm.models.gaussian import LinearGaussianModel
     from seqtherm.models.gaussian_inputs import parse_matrix_option, read_model_file, select_model_keys
 
-    given = {key: value for key, value in inline.items() if value is not None}
-    if model_file is not None and given:
+    inline_given = {key: value for key, value in inline.items() if value is not None}
+    if model_file is not None and inline_given:
         raise InvalidInputError(
             f"give the model either as a file ({model_file}) or as options "
-            f"({', '.join('--' + key for key in given)}), not both"
+            f"({', '.join('--' + key for key in inline_given)}), not both"
         )
     if model_file is not None:
         content: dict[str, Any] = read_model_file(model_file)
         source = f"model file {str(model_file)!r}"
-    elif given:
-        content = {key: parse_matrix_option(key, text) for key, text in given.items()}
+    elif inline_given:
+        content = {key: parse_matrix_option(key, text) for key, text in inline_given.items()}
         source = "the options"
     else:
         raise InvalidInputError(
@@ -127,9 +127,9 @@ def print_summary(analysis, out_dir: Optional[Path]) -> None:
 
     table = Table("T", "S_y(T) [nats]", "Monte Carlo mean", "standard error")
     curve = analysis.to_pandas()
-    shown = sorted({1, 2, 5, 10, 20, 50, 100, 1000, analysis.n_steps} & set(range(1, analysis.n_steps + 1)))
-    shown = sorted(set(shown) | {estimate.n_steps for estimate in analysis.monte_carlo})
-    for T in shown:
+    printed_steps = {1, 2, 5, 10, 20, 50, 100, 1000, analysis.n_steps} & set(range(1, analysis.n_steps + 1))
+    printed_steps |= {estimate.n_steps for estimate in analysis.monte_carlo}
+    for T in sorted(printed_steps):
         row = curve.iloc[T - 1]
         sampled = not np.isnan(row["monte_carlo_mean"])
         table.add_row(

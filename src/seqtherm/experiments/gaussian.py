@@ -42,8 +42,8 @@ class GaussianAnalysis:
 
     `entropy_production[T - 1]` is S_y(T) for T = 1..n_steps. `stationary_rate` is
     lim S_y(T) / T, None when A or A (I - K C) is not stable. `saturation` is lim S_y(T)
-    when the rate is zero, else None. `decomposition` holds D_t, L_t, M_t for
-    T = n_steps (None for a stationary start). `monte_carlo` holds one estimate per
+    when the rate is zero, else None. `decomposition` contains D_t, L_t, M_t for
+    T = n_steps (None for a stationary start). `monte_carlo` contains one estimate per
     sampled T.
     """
 
@@ -57,7 +57,7 @@ class GaussianAnalysis:
     seed: int = 0
 
     def to_pandas(self) -> pd.DataFrame:
-        """The curve, one row per T, with the Monte Carlo mean and standard error where sampled (else NaN)."""
+        """Return the curve as one row per T, with the Monte Carlo mean and standard error where sampled (else NaN)."""
         table = pd.DataFrame(
             {
                 "T": np.arange(1, self.n_steps + 1),
@@ -74,7 +74,7 @@ class GaussianAnalysis:
         return table
 
     def monte_carlo_table(self) -> pd.DataFrame:
-        """One row per sampled T: Monte Carlo mean, standard error, exact value and their gap in standard errors."""
+        """Return one row per sampled T: Monte Carlo mean, standard error, exact value and their gap in standard errors."""
         rows = []
         for estimate in self.monte_carlo:
             exact = float(self.entropy_production[estimate.n_steps - 1])

@@ -53,7 +53,7 @@ def as_matrix(name: str, value: Any) -> np.ndarray:
 
 
 def check_shape(name: str, matrix: np.ndarray, expected: tuple[int, int], reason: str) -> None:
-    """Raise `InvalidInputError` unless `matrix` has shape `expected`; `reason` says where it comes from."""
+    """Raise `InvalidInputError` unless `matrix` has shape `expected`; `reason` explains the expected shape."""
     if matrix.shape != expected:
         raise InvalidInputError(
             f"matrix {name} has shape {matrix.shape}, expected {expected} ({reason})"

@@ -1,12 +1,13 @@
 """Tables, figures and metadata for a `GaussianAnalysis`, written to an output folder.
 
-Layout of `out_dir`:
-    entropy_production.csv   one row per T: S_y(T), its increment, Monte Carlo columns
-    decomposition.csv        one row per step t: D_t, L_t, M_t and the two informations
-    monte_carlo.csv          one row per sampled T (only with a Monte Carlo check)
-    summary.json             `GaussianAnalysis.to_dict()`
-    metadata.json            arguments, seed, package versions, wall time
-    figures/entropy_production.png, figures/decomposition.png
+Files in `out_dir`:
+
+- `entropy_production.csv`: one row per T with S_y(T), its increment and the Monte Carlo columns.
+- `decomposition.csv`: one row per step t with D_t, L_t, M_t and the two mutual informations.
+- `monte_carlo.csv`: one row per sampled T, written only with a Monte Carlo check.
+- `summary.json`: `GaussianAnalysis.to_dict()`.
+- `metadata.json`: arguments, seed, package versions and wall time.
+- `figures/entropy_production.png` and `figures/decomposition.png`.
 """
 
 from __future__ import annotations
