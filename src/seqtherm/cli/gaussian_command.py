@@ -39,7 +39,7 @@ def gaussian(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress to stderr."),
 ) -> None:
-    """Compute the exact entropy production S_y(T) of a linear Gaussian model for T = 1..T.
+    """Compute the exact entropy production S_y(T) of a linear Gaussian model for every T up to -T.
 
     Reports the curve, its stationary rate, the per-step decomposition into compression
     loss and model mismatch, and with --mc the Monte Carlo mean and standard error.
