@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "models_command",
     "texts_command",
     "markov_command",
+    "gaussian_command",
 )
 
 
