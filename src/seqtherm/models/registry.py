@@ -180,26 +180,46 @@ def _save_dequantized(model, folder: Path) -> None:
 
 
 def _load_pretrained(spec: str):
-    """Load a local model folder or a hub id with transformers."""
+    """Load a local model folder, or a hub id from the local Hugging Face cache or the Hub."""
+    from huggingface_hub import constants
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    is_local = Path(spec).expanduser().is_dir()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(spec)
-        model = AutoModelForCausalLM.from_pretrained(spec, dtype="float32")
-    except OSError as error:
-        if is_local:
+    def load(local_files_only: bool):
+        tokenizer = AutoTokenizer.from_pretrained(spec, local_files_only=local_files_only)
+        model = AutoModelForCausalLM.from_pretrained(spec, dtype="float32", local_files_only=local_files_only)
+        return model, tokenizer
+
+    if Path(spec).expanduser().is_dir():
+        try:
+            model, tokenizer = load(local_files_only=True)
+        except (OSError, ValueError) as error:
             raise ModelLoadError(
                 f"failed to load the model folder {spec}: {error}. The folder needs a config.json, "
                 "weights and tokenizer files as written by save_pretrained()."
             ) from error
-        known = ", ".join(NAMED_MODELS)
-        raise ModelLoadError(
-            f"model {spec!r} is neither a named model ({known}) nor a local path, and loading it "
-            f"from the Hugging Face Hub failed: {str(error).splitlines()[0]}. Offline, use the "
-            f"default --model {DEFAULT_MODEL}, or pass a local folder or .gguf file with --model PATH."
-        ) from error
-    return model, tokenizer, {"file": str(Path(spec).resolve()) if is_local else f"hub:{spec}"}
+        return model, tokenizer, {"file": str(Path(spec).expanduser().resolve())}
+
+    known = ", ".join(NAMED_MODELS)
+    advice = (
+        f"Offline, use the default --model {DEFAULT_MODEL}, or pass a local folder or .gguf file "
+        "with --model PATH."
+    )
+    try:
+        model, tokenizer = load(local_files_only=True)
+    except OSError as cache_error:
+        if constants.HF_HUB_OFFLINE:
+            raise ModelLoadError(
+                f"model {spec!r} is neither a named model ({known}) nor a local path, and it is not "
+                f"in the local Hugging Face cache while HF_HUB_OFFLINE is set. {advice}"
+            ) from cache_error
+        try:
+            model, tokenizer = load(local_files_only=False)
+        except OSError as error:
+            raise ModelLoadError(
+                f"model {spec!r} is neither a named model ({known}) nor a local path, and loading it "
+                f"from the Hugging Face Hub failed: {str(error).splitlines()[0]}. {advice}"
+            ) from error
+    return model, tokenizer, {"file": f"hub:{spec}"}
 
 
 def load_language_model(

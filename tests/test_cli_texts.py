@@ -1,0 +1,95 @@
+"""`seqtherm texts` and `seqtherm models` through the command line, on a tiny saved model."""
+
+import json
+
+import huggingface_hub.constants
+import pytest
+from typer.testing import CliRunner
+
+from seqtherm.cli.main import app
+
+from conftest import WORDS, make_tiny_llama
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def model_folder(tmp_path_factory, word_tokenizer):
+    folder = tmp_path_factory.mktemp("tiny-model")
+    make_tiny_llama(len(WORDS)).to("cpu").float().save_pretrained(folder)
+    word_tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture()
+def text_file(tmp_path):
+    path = tmp_path / "sets.json"
+    path.write_text(json.dumps({
+        "causal": ["the rain fell . the river rose .", "the cat sat . it slept .", "the dog ran ! it slept ."],
+        "facts": ["the mat . a river .", "the dog . the cat ?", "rain fell . a mat ."],
+    }))
+    return path
+
+
+def test_texts_json_summary(model_folder, text_file, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["texts", str(text_file), "--model", str(model_folder), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert set(summary["groups"]) == {"causal", "facts"}
+    assert len(summary["comparisons"]) == 2
+    assert (out / "per_text.csv").exists()
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert metadata["arguments"]["model"] == str(model_folder)
+    assert metadata["model"]["context_token"] == "<|endoftext|>"
+
+
+def test_texts_resume_completes_nothing_twice(model_folder, text_file, tmp_path):
+    out = tmp_path / "out"
+    first = runner.invoke(app, ["texts", str(text_file), "--model", str(model_folder), "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(app, ["texts", str(text_file), "--model", str(model_folder), "--out", str(out)])
+    assert again.exit_code == 2
+    assert "pass --resume" in again.output
+    resumed = runner.invoke(app, ["texts", str(text_file), "--model", str(model_folder), "--out", str(out), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len((out / "per_text.csv").read_text().splitlines()) == 7
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--levels", "paragraph"], "--levels"),
+        (["--segmenter", "words"], "segmenter"),
+        (["--temperature", "0"], "temperature"),
+        (["--resume"], "--resume needs the --out"),
+        (["--model", "./no/such/model"], "not found"),
+        (["--model", "missing.gguf"], "GGUF file missing.gguf not found"),
+    ],
+)
+def test_texts_bad_options(text_file, arguments, message):
+    result = runner.invoke(app, ["texts", str(text_file), *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_texts_missing_file(model_folder, tmp_path):
+    result = runner.invoke(app, ["texts", str(tmp_path / "none.txt"), "--model", str(model_folder)])
+    assert result.exit_code == 2
+    assert "not found" in result.output
+
+
+def test_hub_id_offline_names_default(monkeypatch, text_file):
+    # Offline mode makes the loader fail from the local cache, without any network request.
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    result = runner.invoke(app, ["texts", str(text_file), "--model", "some-org/some-model"])
+    assert result.exit_code == 2
+    assert "smollm2-135m" in result.output
+    assert "--model PATH" in result.output
+
+
+def test_models_lists_named_models():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0, result.output
+    assert "smollm2-135m" in result.output
+    assert "gemma3-270m" in result.output
