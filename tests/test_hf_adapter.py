@@ -145,3 +145,8 @@ def test_sentence_end_mask_on_gpt2_vocabulary(gpt2_tokenizer):
     # Decoded strings ending in a delimiter after right-stripping whitespace count too.
     ids = gpt2_tokenizer("It rained.\nThen", add_special_tokens=False)["input_ids"]
     assert mask[ids].sum() >= 1
+
+
+def test_unknown_device_raises(word_tokenizer):
+    with pytest.raises(InvalidInputError, match="device 'nowhere' is not available"):
+        CausalLMAdapter(make_tiny_llama(len(WORDS)), word_tokenizer, name="d", context_ids=[0], device="nowhere")

@@ -46,3 +46,13 @@ def configure_logging(verbose: bool) -> None:
 def print_json(payload: Any) -> None:
     """Print a JSON document to stdout, with no rich markup, for piping into other tools."""
     typer.echo(json.dumps(payload, indent=2, allow_nan=True))
+
+
+def quiet_transformers(verbose: bool) -> None:
+    """Hide transformers' own progress bars and warnings unless --verbose; the CLI shows its own progress."""
+    if verbose:
+        return
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()

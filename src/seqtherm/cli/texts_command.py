@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seqtherm.cli.common import configure_logging, print_json, reports_errors, stderr_console
+from seqtherm.cli.common import configure_logging, print_json, quiet_transformers, reports_errors, stderr_console
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +35,7 @@ def texts(
     dtype: Annotated[str, typer.Option(help="Weights and log-softmax precision: float32 or float64.")] = "float32",
     temperature: Annotated[float, typer.Option(help="Temperature tau of the scoring kernel softmax(z / tau).")] = 1.0,
     context_token: Annotated[Optional[str], typer.Option(help="Token scored before every text (default: the model's).")] = None,
+    device: Annotated[str, typer.Option(help="Torch device for the forward passes: cpu, cuda, cuda:1, ...")] = "cpu",
     out: Annotated[Optional[Path], typer.Option(help="Results folder. Default: results/texts-<date>-<time>.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run in --out, scoring only missing texts.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
@@ -62,9 +63,11 @@ def texts(
     out_dir = out or _default_out()
 
     items = read_text_sets(files) if files else shipped_text_sets()
-    with stderr_console.status(f"loading {model} ..."):
+    quiet_transformers(verbose)
+    with stderr_console.status(f"loading {model} (a GGUF file is dequantised once, about 20 s, then cached) ..."):
         language_model = load_language_model(
-            model, temperature=temperature, dtype=dtype, batch_size=batch_size, context_token=context_token
+            model, temperature=temperature, dtype=dtype, batch_size=batch_size, context_token=context_token,
+            device=device,
         )
 
     settings = TextsJobSettings(
@@ -89,6 +92,7 @@ def texts(
         "dtype": dtype,
         "temperature": temperature,
         "context_token": context_token,
+        "device": device,
         "out": str(out_dir),
         "resume": resume,
         "seed": seed,

@@ -56,6 +56,7 @@ class CausalLMAdapter:
         batch_size: sequences per forward pass.
         dtype: "float32" or "float64" for the weights and the log-softmax.
         source: free-form description of where the weights came from (file and hash).
+        device: torch device for the forward passes, e.g. "cpu" or "cuda".
     """
 
     def __init__(
@@ -69,6 +70,7 @@ class CausalLMAdapter:
         batch_size: int = 16,
         dtype: str = "float32",
         source: dict | None = None,
+        device: str = "cpu",
     ) -> None:
         if dtype not in DTYPES:
             raise InvalidInputError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
@@ -76,7 +78,11 @@ class CausalLMAdapter:
             raise InvalidInputError(f"batch size must be at least 1, got {batch_size}")
         if len(context_ids) < 1:
             raise InvalidInputError("the context must contain at least one token (for example <|endoftext|>)")
-        self.model = model.to(DTYPES[dtype]).eval()
+        try:
+            self.device = torch.device(device)
+            self.model = model.to(device=self.device, dtype=DTYPES[dtype]).eval()
+        except (RuntimeError, AssertionError) as error:  # torch raises both for a missing device
+            raise InvalidInputError(f"device {device!r} is not available: {error}; use --device cpu") from error
         self.tokenizer = tokenizer
         self.name = name
         self.context_ids = [int(i) for i in context_ids]
@@ -176,6 +182,9 @@ class CausalLMAdapter:
                 input_ids[row, n_context : n_context + length] = torch.from_numpy(checked[index])
                 attention_mask[row, : n_context + length] = 1
             position_ids = torch.arange(input_ids.shape[1]).expand_as(input_ids)
+            input_ids, attention_mask, position_ids = (
+                t.to(self.device) for t in (input_ids, attention_mask, position_ids)
+            )
 
             logits = self.model(
                 input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
@@ -187,7 +196,7 @@ class CausalLMAdapter:
             log_probs = logits.gather(-1, targets).squeeze(-1) - torch.logsumexp(logits, dim=-1)
 
             for row, index in enumerate(batch):
-                results[index] = log_probs[row, : len(checked[index])].to(torch.float64).numpy()
+                results[index] = log_probs[row, : len(checked[index])].to(torch.float64).cpu().numpy()
         return results  # type: ignore[return-value]
 
     # -- sampling --------------------------------------------------------------------
@@ -228,13 +237,13 @@ class CausalLMAdapter:
     def _sample_batch(self, uniforms: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         n_batch, n_steps = uniforms.shape
         compute_dtype = DTYPES[self.dtype] if self.dtype != "bfloat16" else torch.float32
-        input_ids = torch.tensor([self.context_ids] * n_batch, dtype=torch.long)
+        input_ids = torch.tensor([self.context_ids] * n_batch, dtype=torch.long, device=self.device)
         past = None
         tokens = np.zeros((n_batch, n_steps), dtype=np.int64)
         token_log_probs = np.zeros((n_batch, n_steps), dtype=np.float64)
         n_seen = input_ids.shape[1]
         for t in range(n_steps):
-            position_ids = torch.arange(n_seen - input_ids.shape[1], n_seen).expand(n_batch, -1)
+            position_ids = torch.arange(n_seen - input_ids.shape[1], n_seen, device=self.device).expand(n_batch, -1)
             output = self.model(
                 input_ids=input_ids, position_ids=position_ids, use_cache=True, **{_CACHE_ARGUMENT: past}
             )
@@ -244,10 +253,10 @@ class CausalLMAdapter:
             log_p = (logits - torch.logsumexp(logits, dim=-1, keepdim=True)).to(torch.float64)
             # Inverse CDF: the first token whose cumulative probability exceeds u.
             cumulative = torch.cumsum(log_p.exp(), dim=-1)
-            u = torch.from_numpy(uniforms[:, t]).unsqueeze(-1) * cumulative[:, -1:]
+            u = torch.from_numpy(uniforms[:, t]).to(self.device).unsqueeze(-1) * cumulative[:, -1:]
             drawn = torch.searchsorted(cumulative, u).clamp(max=logits.shape[-1] - 1)
-            tokens[:, t] = drawn.squeeze(-1).numpy()
-            token_log_probs[:, t] = log_p.gather(-1, drawn).squeeze(-1).numpy()
+            tokens[:, t] = drawn.squeeze(-1).cpu().numpy()
+            token_log_probs[:, t] = log_p.gather(-1, drawn).squeeze(-1).cpu().numpy()
             input_ids = drawn
             n_seen += 1
         return list(tokens), list(token_log_probs)

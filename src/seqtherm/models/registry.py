@@ -229,6 +229,7 @@ def load_language_model(
     dtype: str = "float32",
     batch_size: int = 16,
     context_token: str | None = None,
+    device: str = "cpu",
 ):
     """Load a causal language model as a `CausalLMAdapter`.
 
@@ -271,6 +272,7 @@ def load_language_model(
         batch_size=batch_size,
         dtype=dtype,
         source=source,
+        device=device,
     )
 
 
