@@ -93,3 +93,47 @@ def test_models_lists_named_models():
     assert result.exit_code == 0, result.output
     assert "smollm2-135m" in result.output
     assert "gemma3-270m" in result.output
+
+
+def test_corrupt_gguf_file(tmp_path, text_file, monkeypatch):
+    monkeypatch.setenv("SEQTHERM_CACHE_DIR", str(tmp_path / "cache"))
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF" + b"\x00" * 64)
+    result = runner.invoke(app, ["texts", str(text_file), "--model", str(bad)])
+    assert result.exit_code == 2
+    assert "failed to load the GGUF file" in result.output
+
+
+def test_unknown_model_name_lists_named_models(monkeypatch, text_file):
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    result = runner.invoke(app, ["texts", str(text_file), "--model", "smollm"])
+    assert result.exit_code == 2
+    assert "neither a named model (smollm2-135m, gemma3-270m)" in result.output
+
+
+def test_gguf_cache_round_trip(tmp_path, monkeypatch, word_tokenizer):
+    """A GGUF-loaded model is cached as safetensors and reloads to the same log-probabilities."""
+    import numpy as np
+
+    from seqtherm.models import registry
+
+    monkeypatch.setenv("SEQTHERM_CACHE_DIR", str(tmp_path / "cache"))
+    gguf = tmp_path / "fake.gguf"
+    gguf.write_bytes(b"not really gguf")
+    model = make_tiny_llama(len(WORDS)).float()
+    calls = []
+
+    def fake_from_gguf(path):
+        # Stands in for transformers' GGUF loader, which needs a real file.
+        calls.append(path)
+        return model, word_tokenizer
+
+    monkeypatch.setattr(registry, "_dequantize_gguf", fake_from_gguf)
+    first = registry.load_language_model(str(gguf))
+    second = registry.load_language_model(str(gguf))
+    assert len(calls) == 1
+    assert (tmp_path / "cache" / "dequantized").exists()
+    assert not list((tmp_path / "cache" / "dequantized").glob(".staging-*"))
+    sequence = np.array([2, 3, 4, 16])
+    np.testing.assert_array_equal(first.step_log_probs([sequence])[0], second.step_log_probs([sequence])[0])
+    assert first.source["sha256"] == second.source["sha256"]

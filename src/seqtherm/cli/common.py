@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from seqtherm.errors import SeqthermError
 
@@ -27,7 +28,8 @@ def reports_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except SeqthermError as error:
-            stderr_console.print(f"[bold red]error:[/] {error}", highlight=False, markup=True)
+            # soft_wrap: long messages stay on one line, so paths and values are not split.
+            stderr_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from error
 
     return wrapper  # type: ignore[return-value]

@@ -135,14 +135,16 @@ def _load_gguf(path: Path):
     source = {"file": str(path), "sha256": sha256, "cache": str(cached)}
     if (cached / "complete").exists():
         logger.info("loading dequantised weights from %s", cached)
-        tokenizer = AutoTokenizer.from_pretrained(cached)
-        model = AutoModelForCausalLM.from_pretrained(cached, dtype="float32")
-        return model, tokenizer, source
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(cached)
+            model = AutoModelForCausalLM.from_pretrained(cached, dtype="float32")
+            return model, tokenizer, source
+        except (OSError, ValueError) as error:
+            logger.warning("cached weights in %s are unreadable (%s); dequantising again", cached, error)
 
     logger.info("dequantising %s (done once, then cached in %s)", path, cached)
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype="float32")
+        model, tokenizer = _dequantize_gguf(path)
     except Exception as error:  # transformers raises many types for a corrupt or unsupported file
         raise ModelLoadError(
             f"failed to load the GGUF file {path}: {type(error).__name__}: {error}. "
@@ -150,6 +152,9 @@ def _load_gguf(path: Path):
             "transformers' GGUF loader (the gguf package must be installed)."
         ) from error
 
+    # Written to a staging folder and renamed, so a crash or a concurrent run never
+    # leaves a folder marked complete with missing files.
+    staging = None
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=cached.parent, prefix=".staging-"))
@@ -160,7 +165,19 @@ def _load_gguf(path: Path):
         staging.rename(cached)
     except OSError as error:
         logger.warning("could not cache dequantised weights in %s: %s", cached, error)
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return model, tokenizer, source
+
+
+def _dequantize_gguf(path: Path):
+    """Load a GGUF file with transformers' loader, which dequantises every tensor to float32."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype="float32")
+    return model, tokenizer
 
 
 def _save_dequantized(model, folder: Path) -> None:
