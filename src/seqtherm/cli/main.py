@@ -18,11 +18,12 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Each module adds its commands to `app`; one line per module keeps merges simple.
-    from seqtherm.cli import models_command, texts_command, train_command
+    from seqtherm.cli import architectures_command, models_command, texts_command, train_command
 
     models_command.register(app)
     texts_command.register(app)
     train_command.register(app)
+    architectures_command.register(app)
 
 
 _register_commands()
