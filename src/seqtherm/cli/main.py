@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "texts_command",
     "markov_command",
     "gaussian_command",
+    "train_command",
+    "architectures_command",
 )
 
 

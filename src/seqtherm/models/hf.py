@@ -129,7 +129,7 @@ class CausalLMAdapter:
 
     def with_temperature(self, temperature: float) -> CausalLMAdapter:
         """Return an adapter that shares the weights but scores and samples at another tau."""
-        clone = object.__new__(CausalLMAdapter)
+        clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.temperature = check_temperature(temperature)
         return clone

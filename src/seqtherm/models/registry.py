@@ -248,14 +248,25 @@ def load_language_model(
     context_token: str | None = None,
     device: str = "cpu",
 ):
-    """Load a causal language model as a `CausalLMAdapter`.
+    """Load a language model as a `CausalLMAdapter` or another `LanguageModel` adapter.
 
     `spec` is a named model (see `NAMED_MODELS`), a `.gguf` file, a folder written by
-    `save_pretrained`, or a Hugging Face Hub id (which needs network access). The
+    `save_pretrained` (a Mamba model gets a `MambaAdapter`), a checkpoint folder of
+    `seqtherm train`, or a Hugging Face Hub id (which needs network access). The
     context token defaults to the named model's, else `<|endoftext|>` or the
     tokenizer's BOS token, whichever exists.
     """
+    from seqtherm.models.checkpoints import is_checkpoint_folder, load_checkpoint
     from seqtherm.models.hf import CausalLMAdapter
+    from seqtherm.models.mamba import MambaAdapter, is_mamba
+
+    # A checkpoint of `seqtherm train` has its own vocabulary and start symbol.
+    if is_checkpoint_folder(spec):
+        if context_token is not None:
+            raise InvalidInputError(
+                f"{spec} is a seqtherm checkpoint, which starts from its own start symbol; drop --context-token"
+            )
+        return load_checkpoint(spec, temperature=temperature, dtype=dtype, batch_size=batch_size)
 
     default_context = None
     if spec in NAMED_MODELS:
@@ -280,7 +291,8 @@ def load_language_model(
             "with --context-token (for example the tokenizer's BOS token)"
         )
     source["context_token"] = token
-    return CausalLMAdapter(
+    adapter_class = MambaAdapter if is_mamba(model) else CausalLMAdapter
+    return adapter_class(
         model,
         tokenizer,
         name=spec,
