@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,7 +16,9 @@ from rich.markup import escape
 
 from seqtherm.errors import SeqthermError
 
-stderr_console = Console(stderr=True)
+# Rich falls back to 80 columns when stderr is not a terminal (a log file, CI);
+# 120 keeps the summary tables readable there.
+stderr_console = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
