@@ -6,7 +6,7 @@ For a text tokenised as y = (y_1..y_T), scored after the model's fixed context t
     sigma_block(y) = ln P_fwd(y) - ln P_fwd(block_reverse(y))
 
 (Sagawa 2026, arXiv:2604.07867). On given texts, as opposed to model samples, sigma is a
-per-text statistic and can be negative; only its mean over the model's own samples is
+per-text statistic and can be negative. Only its mean over the model's own samples is
 a KL divergence. Values are in nats per text; the `_per_token` columns divide by T.
 
 The sentence level is computed under both segmentation policies (see
@@ -65,7 +65,7 @@ PER_TEXT_COLUMNS = [name for name in TextScore.__dataclass_fields__]
 
 @dataclass(frozen=True)
 class BlockOptions:
-    """How sentence-level blocks are formed.
+    """Segmentation settings of the sentence level.
 
     Attributes:
         segmenter: "delimiter" or "sentences" (see `seqtherm.segmentation`).

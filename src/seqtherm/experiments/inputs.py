@@ -104,7 +104,12 @@ def read_text_sets(paths: list[Path]) -> list[TextInput]:
     groups: dict[str, list[str]] = defaultdict(list)
     for path in map(Path, paths):
         suffix = path.suffix.lower()
-        reader = _read_json if suffix == ".json" else _read_jsonl if suffix == ".jsonl" else _read_plain
+        if suffix == ".json":
+            reader = _read_json
+        elif suffix == ".jsonl":
+            reader = _read_jsonl
+        else:
+            reader = _read_plain
         for name, texts in reader(path).items():
             groups[name].extend(texts)
     return _to_inputs(groups, source=", ".join(map(str, paths)))

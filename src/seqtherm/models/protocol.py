@@ -1,7 +1,7 @@
 """The model protocol that every estimator in seqtherm uses.
 
 An autoregressive model emits observations y_1, y_2, ... and, before each emission,
-holds a deterministic summary of everything emitted so far (Sagawa 2026,
+keeps a deterministic summary of everything emitted so far (Sagawa 2026,
 arXiv:2604.07867):
 
     h_t = Phi(y_1..y_t),   y_{t+1} ~ p(. | h_t),
@@ -47,7 +47,7 @@ class SampleBatch:
 
 @runtime_checkable
 class AutoregressiveModel(Protocol):
-    """What an estimator needs from a model: teacher-forced scoring and sampling.
+    """The interface an estimator needs from a model: teacher-forced scoring and sampling.
 
     A model that samples at temperature tau must score at the same tau, so the
     temperature is part of the model object, never an argument of the estimators.

@@ -1,4 +1,4 @@
-"""What produced a results folder: arguments, seed, model file and hash, versions, wall time."""
+"""Run metadata of a results folder: arguments, seed, model file and hash, versions, wall time."""
 
 from __future__ import annotations
 
