@@ -18,10 +18,11 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Each module adds its commands to `app`; one line per module keeps merges simple.
-    from seqtherm.cli import models_command, texts_command
+    from seqtherm.cli import models_command, sample_command, texts_command
 
     models_command.register(app)
     texts_command.register(app)
+    sample_command.register(app)
 
 
 _register_commands()
