@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Optional
@@ -53,8 +54,7 @@ def sample(
 ) -> None:
     """Measure S_y of a model's own samples: token and sentence level, fluctuation theorem, block scales."""
     configure_logging(verbose)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
-    from rich.text import Text
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from seqtherm.errors import InvalidInputError
     from seqtherm.estimators.block_scale import BlockScales
@@ -99,27 +99,23 @@ def sample(
         "seed": seed,
     }
 
-    class SamplesPerSecond(ProgressColumn):
-        def render(self, task) -> Text:
-            speed = task.speed
-            return Text("-- samples/s" if speed is None else f"{speed:.2f} samples/s")
-
     progress = Progress(
-        TextColumn("sampling"), BarColumn(), MofNCompleteColumn(), SamplesPerSecond(), TimeRemainingColumn(),
-        console=stderr_console, transient=False,
+        TextColumn("sampling"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(), console=stderr_console, transient=False,
     )
     with progress:
-        task = progress.add_task("samples", total=n_samples)
-        first_report = True
+        task = progress.add_task("samples", total=n_samples, rate="-- samples/s")
+        start: dict[str, float] = {}
 
         def on_progress(done: int, total: int) -> None:
-            # Samples found in --out on resume are not counted in the speed.
-            nonlocal first_report
-            if first_report:
-                progress.reset(task, total=total, completed=done)
-                first_report = False
-            else:
-                progress.update(task, completed=done, total=total)
+            # The rate counts only samples drawn by this run, not those found on resume.
+            now = time.perf_counter()
+            if not start:
+                start.update(time=now, done=done)
+                progress.reset(task, total=total, completed=done, rate="-- samples/s")
+                return
+            rate = (done - start["done"]) / max(now - start["time"], 1e-9)
+            progress.update(task, completed=done, total=total, rate=f"{rate:.2f} samples/s")
 
         result = run_sample_job(
             language_model, n_samples, out_dir, settings, resume=resume, on_progress=on_progress, arguments=arguments
@@ -136,25 +132,25 @@ def sample(
 def _print_summary(result, out_dir: Path) -> None:
     from rich.table import Table
 
-    levels = Table("level", "n", "S_y per token", "standard error", "95% CI", "median", "mean exp(-sigma)", "ESS",
-                   title=f"entropy production per token, T = {result.n_steps}")
-    for level, label in (("token", "token (T)"), ("token_cut", "token, cut samples (T')"), ("block", "sentence blocks (T')")):
+    levels = Table("level", "n", "S_y per token", "95% CI", "median", "mean exp(-sigma)", "ESS",
+                   title=f"entropy production per token (nats), T = {result.n_steps}")
+    for level, label in (("token", "token, T"), ("token_cut", "token, cut T'"), ("block", "sentence, T'")):
         stats = getattr(result, level)
         if stats is None:
             continue
         check = result.fluctuation_theorem.get(level)
         levels.add_row(
-            label, str(stats.n_samples), f"{stats.mean:.4f}", f"{stats.standard_error:.4f}",
-            f"[{stats.ci_low:.4f}, {stats.ci_high:.4f}]", f"{stats.median:.4f}",
-            "-" if check is None else f"{check.mean_exp_neg_sigma:.3g} +/- {check.standard_error:.2g}",
+            label, str(stats.n_samples), f"{stats.mean:.4f} ± {stats.standard_error:.4f}",
+            f"{stats.ci_low:.4f}..{stats.ci_high:.4f}", f"{stats.median:.4f}",
+            "-" if check is None else f"{check.mean_exp_neg_sigma:.3g} ± {check.standard_error:.2g}",
             "-" if check is None else f"{check.effective_sample_size:.1f}",
         )
     stderr_console.print(levels)
     stderr_console.print(f"{result.n_no_delimiter} of {result.n_samples} samples have no sentence delimiter")
 
-    sweep = Table("blocks", "size", "n", "S_y per token", "standard error", "mean blocks", title="block-scale sweep")
+    sweep = Table("blocks", "size", "n", "S_y per token", "mean blocks", title="block-scale sweep")
     for row in result.block_scale.rows:
-        sweep.add_row(row.blocks, str(row.block_size), str(row.n_samples), f"{row.entropy_production_per_token:.4f}",
-                      f"{row.standard_error:.4f}", f"{row.mean_n_blocks:.1f}")
+        sweep.add_row(row.blocks, str(row.block_size), str(row.n_samples),
+                      f"{row.entropy_production_per_token:.4f} ± {row.standard_error:.4f}", f"{row.mean_n_blocks:.1f}")
     stderr_console.print(sweep)
     stderr_console.print(f"results in {out_dir}")

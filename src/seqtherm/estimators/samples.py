@@ -48,7 +48,7 @@ from seqtherm.segmentation import cut_after_last_delimiter
 class SampleScore:
     """Every sigma of one sample, in nats per sequence.
 
-    Sentence-level fields refer to the sample cut after its last delimiter; they are
+    Sentence-level fields refer to the sample cut after its last delimiter. They are
     None (or empty) when the sample has no delimiter, and `n_tokens_cut` is then 0.
     `sigma_sentence_blocks[k]` uses blocks of k sentences, `sigma_token_blocks[l]`
     blocks of l tokens on the full sample.

@@ -58,9 +58,9 @@ class SampleJobSettings:
 def reject_truncated_sampling(top_k: int | None, top_p: float | None) -> None:
     """Raise for top-k or top-p sampling, which S_y cannot use.
 
-    Truncation gives probability 0 to tokens outside the kept set, so a reversed
-    sequence can contain a token that the truncated kernel never emits: ln P of the
-    reversal is -inf, and reversal is no longer a bijection of the kernel's support.
+    Truncation gives probability 0 to tokens outside the kept set. A reversed sequence
+    can then contain a token that the truncated kernel never emits at that position, so
+    ln P of the reversal is -inf and reversal is no longer a bijection of the support.
     """
     if top_k not in (None, 0):
         raise InvalidInputError(
@@ -186,7 +186,7 @@ def run_sample_job(
     """Draw and score `n_samples` samples, write the results folder and return the estimate.
 
     `on_progress(n_done, n_total)` is called once before the first chunk and after
-    each chunk. Chunk c always holds the indices [c * chunk_size, (c + 1) * chunk_size),
+    each chunk. Chunk c always contains the indices [c * chunk_size, (c + 1) * chunk_size),
     so batches, and with them the float rounding of batched passes, do not depend on
     where a run was interrupted.
     """

@@ -119,7 +119,9 @@ def plot_block_scale(result: SampleEntropyProduction, path: Path) -> None:
             panel.set_visible(False)
             continue
         panel.errorbar(rows["block_size"], rows["entropy_production_per_token"], yerr=rows["standard_error"], marker="o", capsize=3)
-        panel.set_xscale("log" if blocks == "tokens" else "linear")
+        if blocks == "tokens":
+            panel.set_xscale("log")
+        panel.set_xticks(rows["block_size"].tolist(), [str(size) for size in rows["block_size"]])
         panel.set_xlabel(label)
         panel.axhline(0.0, color="grey", linewidth=0.8)
     axes[0].set_ylabel("S_y per token (nats)")
