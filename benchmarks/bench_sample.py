@@ -30,7 +30,6 @@ from seqtherm.models.registry import load_language_model
 from seqtherm.reversal import reverse_blocks
 from seqtherm.segmentation import cut_after_last_delimiter
 
-CHUNK_SIZE = 32
 SETTINGS = {
     "token + sentence blocks": BlockScales(sentences_per_block=(), block_tokens=()),
     "with default sweep": BlockScales(),
@@ -51,11 +50,13 @@ def reversed_sequences(tokens: np.ndarray, mask: np.ndarray, scales: BlockScales
     return list(distinct.values()), cut
 
 
-def time_bare(model, n_samples: int, n_steps: int, scales: BlockScales, seed: int, rescore_forward: bool) -> float:
+def time_bare(
+    model, n_samples: int, n_steps: int, scales: BlockScales, seed: int, chunk_size: int, rescore_forward: bool
+) -> float:
     start = time.perf_counter()
     mask = model.sentence_end_mask
-    for first in range(0, n_samples, CHUNK_SIZE):
-        batch = model.sample_indices(range(first, min(first + CHUNK_SIZE, n_samples)), n_steps, seed=seed)
+    for first in range(0, n_samples, chunk_size):
+        batch = model.sample_indices(range(first, min(first + chunk_size, n_samples)), n_steps, seed=seed)
         to_score = []
         for tokens in batch.sequences:
             reversals, cut = reversed_sequences(np.asarray(tokens), mask, scales)
@@ -68,7 +69,7 @@ def time_bare(model, n_samples: int, n_steps: int, scales: BlockScales, seed: in
     return time.perf_counter() - start
 
 
-def time_job(model, n_samples: int, n_steps: int, scales: BlockScales, seed: int) -> float:
+def time_job(model, n_samples: int, n_steps: int, scales: BlockScales, seed: int, chunk_size: int) -> float:
     settings = SampleJobSettings(
         model=model.name, n_steps=n_steps, temperature=model.temperature, seed=seed, prompt=None,
         dtype="float32", context_token=None, sentences_per_block=scales.sentences_per_block,
@@ -76,7 +77,7 @@ def time_job(model, n_samples: int, n_steps: int, scales: BlockScales, seed: int
     )
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        run_sample_job(model, n_samples, Path(folder) / "run", settings, chunk_size=CHUNK_SIZE)
+        run_sample_job(model, n_samples, Path(folder) / "run", settings, chunk_size=chunk_size)
         return time.perf_counter() - start
 
 
@@ -87,18 +88,20 @@ def main() -> None:
     parser.add_argument("-T", "--n-tokens", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk-size", type=int, default=32, help="samples drawn and scored together (the job's default is 32)")
     args = parser.parse_args()
 
     model = load_language_model(args.model, batch_size=16)
-    print(f"model {args.model}, N = {args.n_samples}, T = {args.n_tokens}, chunks of {CHUNK_SIZE}, "
+    chunk = args.chunk_size
+    print(f"model {args.model}, N = {args.n_samples}, T = {args.n_tokens}, chunks of {args.chunk_size}, "
           f"best of {args.repeats}")
     print(f"{'blocks':<26} {'job s':>8} {'bare s':>8} {'rescore s':>10} {'job/bare':>9} {'job/rescore':>12}")
     for name, scales in SETTINGS.items():
         times = {"job": [], "bare": [], "rescore": []}
         for _ in range(args.repeats):
-            times["bare"].append(time_bare(model, args.n_samples, args.n_tokens, scales, args.seed, False))
-            times["job"].append(time_job(model, args.n_samples, args.n_tokens, scales, args.seed))
-            times["rescore"].append(time_bare(model, args.n_samples, args.n_tokens, scales, args.seed, True))
+            times["bare"].append(time_bare(model, args.n_samples, args.n_tokens, scales, args.seed, chunk, False))
+            times["job"].append(time_job(model, args.n_samples, args.n_tokens, scales, args.seed, chunk))
+            times["rescore"].append(time_bare(model, args.n_samples, args.n_tokens, scales, args.seed, chunk, True))
         job, bare, rescore = (min(times[k]) for k in ("job", "bare", "rescore"))
         print(f"{name:<26} {job:8.1f} {bare:8.1f} {rescore:10.1f} {job / bare:9.3f} {job / rescore:12.3f}", flush=True)
 

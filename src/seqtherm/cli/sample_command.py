@@ -141,7 +141,7 @@ def _print_summary(result, out_dir: Path) -> None:
         check = result.fluctuation_theorem.get(level)
         levels.add_row(
             label, str(stats.n_samples), f"{stats.mean:.4f} ± {stats.standard_error:.4f}",
-            f"{stats.ci_low:.4f}..{stats.ci_high:.4f}", f"{stats.median:.4f}",
+            f"{stats.ci_low:.3f}..{stats.ci_high:.3f}", f"{stats.median:.4f}",
             "-" if check is None else f"{check.mean_exp_neg_sigma:.3g} ± {check.standard_error:.2g}",
             "-" if check is None else f"{check.effective_sample_size:.1f}",
         )

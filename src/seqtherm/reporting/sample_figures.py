@@ -50,7 +50,7 @@ def plot_histograms(result: SampleEntropyProduction, path: Path) -> None:
         block_axes.hist(values["block"][1], bins=40, alpha=0.7, color="tab:green", label="cut samples")
         block_axes.axvline(result.block.mean, color="black", linestyle="--", label=f"mean {result.block.mean:.3f}")
     block_axes.set_xlabel("sigma_block / T' (nats per token)")
-    block_axes.set_title(f"sentence-block reversal ({result.n_no_delimiter} samples without delimiter)")
+    block_axes.set_title(f"sentence-block reversal\n({result.n_no_delimiter} samples without delimiter left out)", fontsize=10)
     for panel in axes:
         panel.axvline(0.0, color="grey", linewidth=0.8)
         panel.set_ylabel("samples")
