@@ -22,6 +22,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "models_command",
     "texts_command",
+    "sample_command",
     "markov_command",
     "gaussian_command",
     "train_command",

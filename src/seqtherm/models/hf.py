@@ -53,7 +53,10 @@ class CausalLMAdapter:
         name: how the model is named in results (a registry name, path or hub id).
         context_ids: token ids placed before every sequence (h_0).
         temperature: tau of p_tau = softmax(z / tau), used for scoring and sampling.
-        batch_size: sequences per forward pass.
+        batch_size: sequences per teacher-forced scoring pass.
+        sample_batch_size: sequences drawn together; default max(batch_size, 64). A
+            sampling step reads every weight for one token per sequence, so on a CPU
+            larger sampling batches cost little more per step than small ones.
         dtype: "float32" or "float64" for the weights and the log-softmax.
         source: free-form description of where the weights came from (file and hash).
         device: torch device for the forward passes, e.g. "cpu" or "cuda".
@@ -68,6 +71,7 @@ class CausalLMAdapter:
         context_ids: Sequence[int],
         temperature: float = 1.0,
         batch_size: int = 16,
+        sample_batch_size: int | None = None,
         dtype: str = "float32",
         source: dict | None = None,
         device: str = "cpu",
@@ -88,6 +92,9 @@ class CausalLMAdapter:
         self.context_ids = [int(i) for i in context_ids]
         self.temperature = check_temperature(temperature)
         self.batch_size = int(batch_size)
+        self.sample_batch_size = int(sample_batch_size or max(batch_size, 64))
+        if self.sample_batch_size < 1:
+            raise InvalidInputError(f"sample batch size must be at least 1, got {sample_batch_size}")
         self.dtype = dtype
         self.source = dict(source or {})
 
@@ -132,6 +139,20 @@ class CausalLMAdapter:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.temperature = check_temperature(temperature)
+        return clone
+
+    def with_prompt(self, prompt_ids: Sequence[int]) -> CausalLMAdapter:
+        """Return an adapter that places `prompt_ids` after the context before every sequence.
+
+        The prompt conditions every sample and every scored sequence, reversed ones
+        included, and is not part of them: it extends the initial summary h_0.
+        """
+        prompt_ids = [int(i) for i in prompt_ids]
+        if any(i < 0 or i >= self.vocab_size for i in prompt_ids):
+            raise InvalidInputError(f"prompt token ids must lie in [0, {self.vocab_size}), got {prompt_ids}")
+        clone = object.__new__(CausalLMAdapter)
+        clone.__dict__.update(self.__dict__)
+        clone.context_ids = self.context_ids + prompt_ids
         return clone
 
     # -- scoring ---------------------------------------------------------------------
@@ -226,8 +247,8 @@ class CausalLMAdapter:
         sample_indices = list(sample_indices)
         sequences: list[np.ndarray] = []
         log_probs: list[np.ndarray] = []
-        for start in range(0, len(sample_indices), self.batch_size):
-            batch = sample_indices[start : start + self.batch_size]
+        for start in range(0, len(sample_indices), self.sample_batch_size):
+            batch = sample_indices[start : start + self.sample_batch_size]
             uniforms = np.stack([np.random.default_rng([seed, i]).random(n_steps) for i in batch])
             tokens, token_log_probs = self._sample_batch(uniforms)
             sequences.extend(tokens)
