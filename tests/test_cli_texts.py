@@ -137,3 +137,22 @@ def test_gguf_cache_round_trip(tmp_path, monkeypatch, word_tokenizer):
     sequence = np.array([2, 3, 4, 16])
     np.testing.assert_array_equal(first.step_log_probs([sequence])[0], second.step_log_probs([sequence])[0])
     assert first.source["sha256"] == second.source["sha256"]
+
+
+def test_unreachable_hub_fails_after_one_request(monkeypatch, text_file):
+    # The Hub is simulated: model_info raises as it does when no connection can be made.
+    import huggingface_hub
+
+    requests = []
+
+    def unreachable(self, repo_id, **kwargs):
+        requests.append((repo_id, kwargs.get("timeout")))
+        raise ConnectionError("no route to host")
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", unreachable)
+    result = runner.invoke(app, ["texts", str(text_file), "--model", "some-org/some-model"])
+    assert result.exit_code == 2
+    assert requests == [("some-org/some-model", 10.0)]
+    assert "did not return it within 10 s (ConnectionError: no route to host)" in result.output
+    assert "--model smollm2-135m" in result.output

@@ -18,6 +18,7 @@ import torch
 
 from seqtherm.errors import InvalidInputError
 from seqtherm.models.protocol import SampleBatch
+from seqtherm.models.sampling import draw_inverse_cdf, sample_uniforms
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class CausalLMAdapter:
         prompt_ids = [int(i) for i in prompt_ids]
         if any(i < 0 or i >= self.vocab_size for i in prompt_ids):
             raise InvalidInputError(f"prompt token ids must lie in [0, {self.vocab_size}), got {prompt_ids}")
-        clone = object.__new__(CausalLMAdapter)
+        clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone.context_ids = self.context_ids + prompt_ids
         return clone
@@ -249,7 +250,7 @@ class CausalLMAdapter:
         log_probs: list[np.ndarray] = []
         for start in range(0, len(sample_indices), self.sample_batch_size):
             batch = sample_indices[start : start + self.sample_batch_size]
-            uniforms = np.stack([np.random.default_rng([seed, i]).random(n_steps) for i in batch])
+            uniforms = sample_uniforms(seed, batch, n_steps)
             tokens, token_log_probs = self._sample_batch(uniforms)
             sequences.extend(tokens)
             log_probs.extend(token_log_probs)
@@ -271,13 +272,10 @@ class CausalLMAdapter:
             past = output[_CACHE_ARGUMENT]
             logits = output.logits[:, -1].to(compute_dtype) / self.temperature
             # The same arithmetic as `step_log_probs`, so a separate scoring pass agrees.
-            log_p = (logits - torch.logsumexp(logits, dim=-1, keepdim=True)).to(torch.float64)
-            # Inverse CDF: the first token whose cumulative probability exceeds u.
-            cumulative = torch.cumsum(log_p.exp(), dim=-1)
-            u = torch.from_numpy(uniforms[:, t]).to(self.device).unsqueeze(-1) * cumulative[:, -1:]
-            drawn = torch.searchsorted(cumulative, u).clamp(max=logits.shape[-1] - 1)
+            log_p = logits - torch.logsumexp(logits, dim=-1, keepdim=True)
+            drawn, drawn_log_p = draw_inverse_cdf(log_p, uniforms[:, t])
             tokens[:, t] = drawn.squeeze(-1).cpu().numpy()
-            token_log_probs[:, t] = log_p.gather(-1, drawn).squeeze(-1).cpu().numpy()
+            token_log_probs[:, t] = drawn_log_p.cpu().numpy()
             input_ids = drawn
             n_seen += 1
         return list(tokens), list(token_log_probs)

@@ -229,6 +229,7 @@ def _load_pretrained(spec: str):
                 f"model {spec!r} is neither a named model ({known}) nor a local path, and it is not "
                 f"in the local Hugging Face cache while HF_HUB_OFFLINE is set. {advice}"
             ) from cache_error
+        _check_hub_model(spec, f"model {spec!r} is neither a named model ({known}) nor a local path", advice)
         try:
             model, tokenizer = load(local_files_only=False)
         except OSError as error:
@@ -237,6 +238,26 @@ def _load_pretrained(spec: str):
                 f"from the Hugging Face Hub failed: {str(error).splitlines()[0]}. {advice}"
             ) from error
     return model, tokenizer, {"file": f"hub:{spec}"}
+
+
+HUB_TIMEOUT_S = 10.0
+
+
+def _check_hub_model(spec: str, what: str, advice: str) -> None:
+    """Ask the Hub once, with a short timeout, whether `spec` exists.
+
+    Without this, an unreachable Hub costs one timeout per file that transformers
+    requests (most of a minute) before the download fails.
+    """
+    from huggingface_hub import HfApi
+
+    try:
+        HfApi().model_info(spec, timeout=HUB_TIMEOUT_S)
+    except Exception as error:  # connection errors, timeouts and HTTP errors all mean "not available"
+        raise ModelLoadError(
+            f"{what}, and the Hugging Face Hub did not return it within {HUB_TIMEOUT_S:g} s "
+            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no details'}). {advice}"
+        ) from error
 
 
 def load_language_model(

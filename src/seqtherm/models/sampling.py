@@ -1,8 +1,8 @@
-"""Per-sample seeded inverse-CDF sampling, shared by the adapters of seqtherm's own models.
+"""Per-sample seeded inverse-CDF sampling, shared by the model adapters.
 
 Sample i draws its tokens from its own uniform stream, numpy's PCG64 seeded with
-(seed, i), so it does not depend on the batch it is drawn in. This is the scheme of
-`seqtherm.models.hf.CausalLMAdapter`.
+(seed, i), so it does not depend on the batch it is drawn in. The Hugging Face adapter
+and the adapters of seqtherm's own models all sample this way.
 """
 
 from __future__ import annotations
@@ -26,6 +26,6 @@ def draw_inverse_cdf(log_p: torch.Tensor, uniforms: np.ndarray) -> tuple[torch.T
     """
     log_p = log_p.to(torch.float64)
     cumulative = torch.cumsum(log_p.exp(), dim=-1)
-    u = torch.from_numpy(np.asarray(uniforms, dtype=np.float64)).unsqueeze(-1) * cumulative[:, -1:]
+    u = torch.from_numpy(np.asarray(uniforms, dtype=np.float64)).to(log_p.device).unsqueeze(-1) * cumulative[:, -1:]
     drawn = torch.searchsorted(cumulative, u).clamp(max=log_p.shape[-1] - 1)
     return drawn, log_p.gather(-1, drawn).squeeze(-1)
