@@ -208,18 +208,31 @@ class CausalLMAdapter:
                 t.to(self.device) for t in (input_ids, attention_mask, position_ids)
             )
 
+            # The last token predicts nothing that is scored, so it is not fed. Position
+            # n_context - 1 + t of the output then predicts token t of the sequence, and
+            # with a one-token context the logits need no slicing copy.
             logits = self.model(
-                input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
-            ).logits
-            # Position n_context - 1 + t predicts token t of the sequence.
-            logits = logits[:, n_context - 1 : n_context - 1 + n_tokens].to(compute_dtype) / self.temperature
-            targets = input_ids[:, n_context:].unsqueeze(-1)
-            # ln softmax(z)_y = z_y - logsumexp(z), without a second vocabulary-sized tensor.
-            log_probs = logits.gather(-1, targets).squeeze(-1) - torch.logsumexp(logits, dim=-1)
+                input_ids=input_ids[:, :-1],
+                attention_mask=attention_mask[:, :-1],
+                position_ids=position_ids[:, :-1],
+            ).logits[:, n_context - 1 :]
+            log_probs = self._target_log_probs(logits, input_ids[:, n_context:], compute_dtype)
 
             for row, index in enumerate(batch):
                 results[index] = log_probs[row, : len(checked[index])].to(torch.float64).cpu().numpy()
         return results  # type: ignore[return-value]
+
+    def _target_log_probs(self, logits: torch.Tensor, targets: torch.Tensor, compute_dtype) -> torch.Tensor:
+        """ln softmax(logits / tau)[target] for logits (batch, time, vocab) and targets (batch, time)."""
+        if logits.dtype != compute_dtype:
+            logits = logits.to(compute_dtype)
+        if self.temperature != 1.0:
+            logits = logits / self.temperature
+        # cross_entropy fuses log_softmax and the gather, without a second vocabulary-sized tensor.
+        negative = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), reduction="none"
+        )
+        return -negative.view(targets.shape)
 
     # -- sampling --------------------------------------------------------------------
 
@@ -271,8 +284,9 @@ class CausalLMAdapter:
             )
             past = output[_CACHE_ARGUMENT]
             logits = output.logits[:, -1].to(compute_dtype) / self.temperature
-            # The same arithmetic as `step_log_probs`, so a separate scoring pass agrees.
-            log_p = logits - torch.logsumexp(logits, dim=-1, keepdim=True)
+            # log_softmax is what cross_entropy computes in `step_log_probs`, so a
+            # separate scoring pass agrees up to the rounding of the cached attention.
+            log_p = torch.log_softmax(logits, dim=-1)
             drawn, drawn_log_p = draw_inverse_cdf(log_p, uniforms[:, t])
             tokens[:, t] = drawn.squeeze(-1).cpu().numpy()
             token_log_probs[:, t] = drawn_log_p.cpu().numpy()
