@@ -20,13 +20,12 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from seqtherm.errors import InvalidInputError, ResumeMismatchError
+from seqtherm.errors import InvalidInputError
 from seqtherm.estimators.block_scale import BlockScales
 from seqtherm.estimators.samples import (
     SampleEntropyProduction,
@@ -35,6 +34,7 @@ from seqtherm.estimators.samples import (
     sample_and_score,
     summarize_sample_scores,
 )
+from seqtherm.experiments.results_folder import append_text, drop_partial_last_line, open_results_folder
 from seqtherm.reporting.metadata import run_metadata, utc_now, write_json
 
 logger = logging.getLogger(__name__)
@@ -117,46 +117,17 @@ def prepare_model(model, settings: SampleJobSettings):
 
 def _prepare_folder(out_dir: Path, config: dict, resume: bool) -> dict[int, SampleScore]:
     """Create or check the results folder; return the samples already written, by index."""
-    table = out_dir / "samples.jsonl"
-    config_path = out_dir / "run_config.json"
-    if not resume:
-        if table.exists():
-            raise InvalidInputError(
-                f"{out_dir} already contains results (samples.jsonl); pass --resume to continue "
-                "that run, or choose another --out folder"
-            )
-        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-        write_json(config_path, config)
-        return {}
-
-    if not config_path.exists():
-        if table.exists():
-            raise ResumeMismatchError(f"{out_dir} has samples.jsonl but no run_config.json; start a new --out folder")
-        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-        write_json(config_path, config)
-        return {}
-    previous = json.loads(config_path.read_text(encoding="utf-8"))
-    changed = sorted(k for k in set(config) | set(previous) if previous.get(k) != config.get(k))
-    if changed:
-        details = "; ".join(f"{k}: {previous.get(k)!r} then, {config.get(k)!r} now" for k in changed)
-        raise ResumeMismatchError(
-            f"cannot resume in {out_dir}: the settings differ from the interrupted run ({details}). "
-            "Rerun with the same settings, or choose another --out folder"
-        )
-    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-    return read_samples(table)
+    open_results_folder(out_dir, "samples.jsonl", config, resume)
+    return read_samples(out_dir / "samples.jsonl") if resume else {}
 
 
 def read_samples(table: Path) -> dict[int, SampleScore]:
     """Read `samples.jsonl`, dropping a last line cut short by a killed run."""
     if not table.exists():
         return {}
-    content = table.read_bytes()
-    if content and not content.endswith(b"\n"):
-        content = content[: content.rfind(b"\n") + 1]
-        table.write_bytes(content)
+    drop_partial_last_line(table)
     scores = {}
-    for line in content.decode("utf-8").splitlines():
+    for line in table.read_text(encoding="utf-8").splitlines():
         if line.strip():
             score = SampleScore.from_dict(json.loads(line))
             scores[score.index] = score
@@ -164,11 +135,7 @@ def read_samples(table: Path) -> dict[int, SampleScore]:
 
 
 def _append_samples(table: Path, scores: list[SampleScore]) -> None:
-    lines = "".join(json.dumps(score.to_dict()) + "\n" for score in scores)
-    with open(table, "a", encoding="utf-8") as handle:
-        handle.write(lines)
-        handle.flush()
-        os.fsync(handle.fileno())
+    append_text(table, "".join(json.dumps(score.to_dict()) + "\n" for score in scores))
 
 
 def run_sample_job(

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqtherm.errors import InvalidInputError, ResumeMismatchError
 from seqtherm.estimators.statistics import compare_groups, describe
 from seqtherm.estimators.texts import (
     PER_TEXT_COLUMNS,
@@ -35,6 +34,7 @@ from seqtherm.estimators.texts import (
     prepare_text,
     score_prepared,
 )
+from seqtherm.experiments.results_folder import append_text, open_results_folder
 from seqtherm.reporting.metadata import run_metadata, utc_now, write_json
 
 logger = logging.getLogger(__name__)
@@ -77,53 +77,17 @@ def inputs_fingerprint(items: Sequence[TextInput]) -> str:
 
 def _prepare_folder(out_dir: Path, config: dict, resume: bool) -> set[tuple[str, int]]:
     """Create or check the results folder; return the (group, index) keys already scored."""
+    open_results_folder(out_dir, "per_text.csv", config, resume)
     table = out_dir / "per_text.csv"
-    config_path = out_dir / "run_config.json"
-    if not resume:
-        if table.exists():
-            raise InvalidInputError(
-                f"{out_dir} already contains results (per_text.csv); pass --resume to continue "
-                "that run, or choose another --out folder"
-            )
-        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-        write_json(config_path, config)
+    if not resume or not table.exists():
         return set()
-
-    if not config_path.exists():
-        if table.exists():
-            raise ResumeMismatchError(f"{out_dir} has per_text.csv but no run_config.json; start a new --out folder")
-        (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-        write_json(config_path, config)
-        return set()
-    previous = json.loads(config_path.read_text(encoding="utf-8"))
-    changed = sorted(k for k in set(config) | set(previous) if previous.get(k) != config.get(k))
-    if changed:
-        details = "; ".join(f"{k}: {previous.get(k)!r} then, {config.get(k)!r} now" for k in changed)
-        raise ResumeMismatchError(
-            f"cannot resume in {out_dir}: the settings differ from the interrupted run ({details}). "
-            "Rerun with the same settings, or choose another --out folder"
-        )
-    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-    if not table.exists():
-        return set()
-    _drop_partial_last_line(table)
     done = pd.read_csv(table, usecols=["group", "index"], dtype={"group": str})
     return set(zip(done["group"], done["index"].astype(int)))
 
 
-def _drop_partial_last_line(table: Path) -> None:
-    # A run killed during a write can leave a last line without its newline.
-    content = table.read_bytes()
-    if content and not content.endswith(b"\n"):
-        table.write_bytes(content[: content.rfind(b"\n") + 1])
-
-
 def _append_rows(table: Path, rows: pd.DataFrame) -> None:
     header = not table.exists() or table.stat().st_size == 0
-    text = rows.to_csv(index=False, header=header, columns=PER_TEXT_COLUMNS)
-    with open(table, "a", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
+    append_text(table, rows.to_csv(index=False, header=header, columns=PER_TEXT_COLUMNS))
 
 
 def summarize(per_text: pd.DataFrame, levels: Sequence[str], *, seed: int) -> dict:

@@ -8,8 +8,8 @@ forward and the reversed sequence start from the same initial summary h_0.
 
 from __future__ import annotations
 
+import copy
 import logging
-import math
 from collections.abc import Sequence
 from functools import cached_property
 
@@ -19,6 +19,7 @@ import torch
 from seqtherm.errors import InvalidInputError
 from seqtherm.models.protocol import SampleBatch
 from seqtherm.models.sampling import draw_inverse_cdf, sample_uniforms
+from seqtherm.models.token_checks import check_temperature, check_token_sequence, with_temperature
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +37,6 @@ def _cache_argument_name() -> str:
 
 
 _CACHE_ARGUMENT = _cache_argument_name()
-
-
-def check_temperature(temperature: float) -> float:
-    """Validate a sampling and scoring temperature tau > 0."""
-    if not isinstance(temperature, (int, float)) or not math.isfinite(temperature) or temperature <= 0:
-        raise InvalidInputError(f"temperature must be a finite number > 0, got {temperature!r}")
-    return float(temperature)
 
 
 class CausalLMAdapter:
@@ -137,10 +131,7 @@ class CausalLMAdapter:
 
     def with_temperature(self, temperature: float) -> CausalLMAdapter:
         """Return an adapter that shares the weights but scores and samples at another tau."""
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.temperature = check_temperature(temperature)
-        return clone
+        return with_temperature(self, temperature)
 
     def with_prompt(self, prompt_ids: Sequence[int]) -> CausalLMAdapter:
         """Return an adapter that places `prompt_ids` after the context before every sequence.
@@ -151,33 +142,16 @@ class CausalLMAdapter:
         prompt_ids = [int(i) for i in prompt_ids]
         if any(i < 0 or i >= self.vocab_size for i in prompt_ids):
             raise InvalidInputError(f"prompt token ids must lie in [0, {self.vocab_size}), got {prompt_ids}")
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
+        clone = copy.copy(self)
         clone.context_ids = self.context_ids + prompt_ids
         return clone
 
     # -- scoring ---------------------------------------------------------------------
 
     def _check_sequence(self, sequence: np.ndarray, index: int) -> np.ndarray:
-        sequence = np.asarray(sequence)
-        if sequence.ndim != 1 or not np.issubdtype(sequence.dtype, np.integer):
-            raise InvalidInputError(
-                f"sequence {index} must be a 1-D array of integer token ids, got dtype "
-                f"{sequence.dtype} and shape {sequence.shape}"
-            )
-        if len(sequence) == 0:
-            raise InvalidInputError(f"sequence {index} is empty; every sequence needs at least one token")
-        if sequence.min() < 0 or sequence.max() >= self.vocab_size:
-            raise InvalidInputError(
-                f"sequence {index} has token ids outside [0, {self.vocab_size}): "
-                f"min {sequence.min()}, max {sequence.max()}"
-            )
-        if self.max_length is not None and len(sequence) > self.max_length:
-            raise InvalidInputError(
-                f"sequence {index} has {len(sequence)} tokens, more than the {self.max_length} "
-                f"that fit in the context window of {self.name}; shorten it"
-            )
-        return sequence.astype(np.int64)
+        return check_token_sequence(
+            sequence, index, vocab_size=self.vocab_size, name=self.name, max_length=self.max_length
+        )
 
     @torch.inference_mode()
     def step_log_probs(self, sequences: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -21,6 +21,7 @@ import torch
 from seqtherm.errors import InvalidInputError
 from seqtherm.models.protocol import SampleBatch
 from seqtherm.models.sampling import draw_inverse_cdf, sample_uniforms
+from seqtherm.models.token_checks import check_temperature, check_token_sequence, with_temperature
 from seqtherm.models.vocabulary import CharacterVocabulary
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -51,8 +52,6 @@ class StatefulLanguageModel:
         dtype: str = "float32",
         source: dict | None = None,
     ) -> None:
-        from seqtherm.models.hf import check_temperature
-
         if dtype not in DTYPES:
             raise InvalidInputError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
         if batch_size < 1:
@@ -100,28 +99,10 @@ class StatefulLanguageModel:
 
     def with_temperature(self, temperature: float) -> StatefulLanguageModel:
         """Return an adapter that shares the weights but scores and samples at another tau."""
-        from seqtherm.models.hf import check_temperature
-
-        clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
-        clone.temperature = check_temperature(temperature)
-        return clone
+        return with_temperature(self, temperature)
 
     def _check_sequence(self, sequence: np.ndarray, index: int) -> np.ndarray:
-        sequence = np.asarray(sequence)
-        if sequence.ndim != 1 or not np.issubdtype(sequence.dtype, np.integer):
-            raise InvalidInputError(
-                f"sequence {index} must be a 1-D array of integer token ids, got dtype "
-                f"{sequence.dtype} and shape {sequence.shape}"
-            )
-        if len(sequence) == 0:
-            raise InvalidInputError(f"sequence {index} is empty; every sequence needs at least one token")
-        if sequence.min() < 0 or sequence.max() >= self.vocab_size:
-            raise InvalidInputError(
-                f"sequence {index} has token ids outside [0, {self.vocab_size}) of {self.name}: "
-                f"min {sequence.min()}, max {sequence.max()}; encode texts with this model's vocabulary"
-            )
-        return sequence.astype(np.int64)
+        return check_token_sequence(sequence, index, vocab_size=self.vocab_size, name=self.name)
 
     @torch.inference_mode()
     def step_log_probs(self, sequences: Sequence[np.ndarray]) -> list[np.ndarray]:
