@@ -156,3 +156,21 @@ def test_unreachable_hub_fails_after_one_request(monkeypatch, text_file):
     assert requests == [("some-org/some-model", 10.0)]
     assert "did not return it within 10 s (ConnectionError: no route to host)" in result.output
     assert "--model smollm2-135m" in result.output
+
+
+def test_existing_out_rejected_before_model_load(text_file, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "per_text.csv").write_text("group,index\n")
+    # The model path does not exist: the folder check must fail first.
+    result = runner.invoke(app, ["texts", str(text_file), "--model", str(tmp_path / "no-model"), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "already contains results (per_text.csv); pass --resume" in result.output
+
+
+def test_resume_without_earlier_run_warns(model_folder, text_file, tmp_path):
+    out = tmp_path / "fresh"
+    result = runner.invoke(app, ["texts", str(text_file), "--model", str(model_folder), "--out", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    # The log handler wraps long lines; compare with whitespace collapsed.
+    assert "contains no per_text.csv, so a new run starts there" in " ".join(result.output.split())

@@ -88,9 +88,24 @@ def test_jsonl_without_text_field(tmp_path):
 
 def test_json_without_groups(tmp_path):
     path = tmp_path / "bad.json"
-    path.write_text('{"a": 1, "b": [1, 2]}')
-    with pytest.raises(InvalidInputError, match="no value of the JSON object is a list of strings"):
+    path.write_text('{"a": 1, "b": "one text"}')
+    with pytest.raises(InvalidInputError, match="no value of the JSON object is a list of texts"):
         read_text_sets([path])
+
+
+def test_json_group_with_non_string_entry(tmp_path):
+    path = tmp_path / "bad.json"
+    path.write_text('{"a": ["First one. Second.", 3], "b": ["Fine text. Yes."]}')
+    with pytest.raises(InvalidInputError, match="text 1 of group 'a' must be a string, got int 3"):
+        read_text_sets([path])
+
+
+def test_json_non_list_value_is_ignored_with_warning(tmp_path, caplog):
+    path = tmp_path / "sets.json"
+    path.write_text('{"causal": "one text", "facts": ["A fact."]}')
+    items = read_text_sets([path])
+    assert [i.group for i in items] == ["facts"]
+    assert "key 'causal' is not a list of texts and is ignored" in caplog.text
 
 
 def test_empty_text_in_json_group(tmp_path):

@@ -191,3 +191,27 @@ def test_cli_rejects_bad_input(cli, args, message):
     result = cli(*args)
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_figures_with_one_delimited_sample(uninterrupted, tmp_path):
+    # With fewer than 2 samples that contain a delimiter there is no sentence-level summary.
+    import dataclasses
+
+    from seqtherm.estimators.block_scale import BlockScales
+    from seqtherm.estimators.samples import summarize_sample_scores
+    from seqtherm.reporting.sample_figures import write_sample_figures
+
+    _, result = uninterrupted
+    delimited = [s for s in result.scores if s.n_tokens_cut > 0]
+    assert delimited
+    keep = delimited[0].index
+    scores = [
+        s if s.index == keep or s.n_tokens_cut == 0
+        else dataclasses.replace(s, n_tokens_cut=0, path_log_prob_cut=None, sigma_token_cut=None, sigma_block=None, sigma_sentence_blocks={})
+        for s in result.scores
+    ]
+    summary = summarize_sample_scores(scores, BlockScales((1, 2), (1, 2, 3)), seed=3)
+    assert summary.block is None
+    write_sample_figures(summary, tmp_path)
+    for name in ["sigma_histograms.png", "convergence.png", "exp_neg_sigma.png", "block_scale.png"]:
+        assert (tmp_path / name).exists(), name

@@ -74,4 +74,5 @@ def test_describe_values():
 def test_group_with_one_text_is_skipped_with_warning(caplog):
     comparisons = compare_groups({"a": np.array([1.0, 2.0, 3.0]), "b": np.array([1.0])})
     assert comparisons == []
-    assert "fewer than 2 texts" in caplog.text
+    assert "group 'b' has fewer than 2 finite values" in caplog.text
+    assert "group 'a'" not in caplog.text

@@ -11,12 +11,15 @@ def register(app: typer.Typer) -> None:
 
 def models() -> None:
     """List the named language models and the file each name resolves to here."""
+    from rich.console import Console
     from rich.table import Table
-
-    from seqtherm.cli.common import stderr_console
     from seqtherm.models.registry import describe_named_models
 
+    from rich.markup import escape
+
     table = Table("name", "description", "license", "resolves to")
+    table.columns[3].overflow = "fold"
     for row in describe_named_models():
-        table.add_row(row["name"], row["description"], row["license"], row["location"])
-    stderr_console.print(table)
+        # Escaped: install hints such as '.[gemma]' would otherwise be read as markup.
+        table.add_row(*(escape(row[key]) for key in ("name", "description", "license", "location")))
+    Console().print(table)

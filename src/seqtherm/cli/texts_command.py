@@ -32,7 +32,7 @@ def texts(
     sentences_per_block: Annotated[int, typer.Option(help="Merge every k sentences into one block.")] = 1,
     block_tokens: Annotated[Optional[int], typer.Option(help="Use fixed blocks of this many tokens instead of sentences.")] = None,
     batch_size: Annotated[int, typer.Option(help="Sequences per forward pass.")] = 16,
-    dtype: Annotated[str, typer.Option(help="Weights and log-softmax precision: float32 or float64.")] = "float32",
+    dtype: Annotated[str, typer.Option(help="Precision of the weights and the log-softmax: float32 or float64.")] = "float32",
     temperature: Annotated[float, typer.Option(help="Temperature tau of the scoring kernel softmax(z / tau).")] = 1.0,
     context_token: Annotated[Optional[str], typer.Option(help="Token scored before every text (default: the model's).")] = None,
     device: Annotated[str, typer.Option(help="Torch device for the forward passes: cpu, cuda, cuda:1, ...")] = "cpu",
@@ -49,6 +49,7 @@ def texts(
     from seqtherm.errors import InvalidInputError
     from seqtherm.estimators.texts import LEVELS, BlockOptions
     from seqtherm.experiments.inputs import read_text_sets, shipped_text_sets
+    from seqtherm.experiments.results_folder import check_results_folder
     from seqtherm.experiments.texts_job import TextsJobSettings, run_texts_job
     from seqtherm.models.hf import check_temperature
     from seqtherm.models.registry import load_language_model
@@ -63,6 +64,7 @@ def texts(
     out_dir = out or _default_out()
 
     items = read_text_sets(files) if files else shipped_text_sets()
+    check_results_folder(out_dir, "per_text.csv", resume)
     quiet_transformers(verbose)
     with stderr_console.status(f"loading {model} (a GGUF file is dequantised once, about 20 s, then cached) ..."):
         language_model = load_language_model(
@@ -122,7 +124,10 @@ def texts(
 def _print_summary(summary: dict, out_dir: Path) -> None:
     from rich.table import Table
 
-    table = Table("group", "n", "sigma_token / T median", "sigma_block / T median", "seam cost median", title="per group")
+    table = Table(
+        "group", "n", "sigma_token / T median", "sigma_block / T median", "seam cost median (nats per text)",
+        title="per group",
+    )
     for name, group in summary["groups"].items():
         table.add_row(
             name,

@@ -80,17 +80,19 @@ def compare_two_groups(
 
 
 def compare_groups(
-    values_by_group: dict[str, np.ndarray], *, seed: int = 0
+    values_by_group: dict[str, np.ndarray], *, seed: int = 0, label: str = "values"
 ) -> list[dict[str, float | int | str]]:
-    """Compare every pair of groups that have at least 2 values; warn about the others."""
+    """Compare every pair of groups that have at least 2 values; warn once about each smaller group.
+
+    `label` names the compared statistic in the warning, e.g. "sentence-level sigma / T".
+    """
+    too_small = [g for g, v in values_by_group.items() if np.isfinite(v).sum() < 2]
+    for group in too_small:
+        logger.warning("group %r has fewer than 2 finite %s, so it is compared with no other group", group, label)
     comparisons = []
     for group_a, group_b in combinations(values_by_group, 2):
-        a, b = values_by_group[group_a], values_by_group[group_b]
-        too_small = [g for g, v in ((group_a, a), (group_b, b)) if np.isfinite(v).sum() < 2]
-        if too_small:
-            logger.warning(
-                "no test between %r and %r: group %s has fewer than 2 texts", group_a, group_b, too_small
-            )
+        if group_a in too_small or group_b in too_small:
             continue
+        a, b = values_by_group[group_a], values_by_group[group_b]
         comparisons.append({"group_a": group_a, "group_b": group_b, **compare_two_groups(a, b, seed=seed)})
     return comparisons

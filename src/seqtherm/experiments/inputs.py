@@ -14,12 +14,15 @@ Accepted formats, chosen by file extension:
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from importlib import resources
 from pathlib import Path
 
 from seqtherm.errors import InvalidInputError
 from seqtherm.estimators.texts import TextInput
+
+logger = logging.getLogger(__name__)
 
 SHIPPED_SETS = "texts.json"
 
@@ -71,11 +74,14 @@ def _read_json(path: Path) -> dict[str, list[str]]:
         )
     groups = {}
     for name, values in data.items():
-        if isinstance(values, list) and all(isinstance(v, str) for v in values):
+        if isinstance(values, list):
+            # Positions are 0-based, as in the `index` column of per_text.csv.
             groups[name] = [_check_text(v, path, f"text {i} of group {name!r}") for i, v in enumerate(values)]
+        else:
+            logger.warning("%s: key %r is not a list of texts and is ignored", path, name)
     if not groups:
         raise InvalidInputError(
-            f"{path}: no value of the JSON object is a list of strings (keys: {list(data)[:10]}); "
+            f"{path}: no value of the JSON object is a list of texts (keys: {list(data)[:10]}); "
             'write groups as {"group_name": ["text", ...]}'
         )
     return groups

@@ -8,11 +8,14 @@ settings are unchanged and drops a last line that a killed run left incomplete.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
 from seqtherm.errors import InvalidInputError, ResumeMismatchError
 from seqtherm.reporting.metadata import write_json
+
+logger = logging.getLogger(__name__)
 
 CONFIG_FILE = "run_config.json"
 
@@ -47,6 +50,18 @@ def open_results_folder(out_dir: Path, table_name: str, config: dict, resume: bo
         write_json(config_path, config)
     if table.exists():
         drop_partial_last_line(table)
+
+
+def check_results_folder(out_dir: Path, table_name: str, resume: bool) -> None:
+    """Check an output folder before any work: reject overwriting, warn when there is nothing to resume."""
+    table = Path(out_dir) / table_name
+    if not resume and table.exists():
+        raise InvalidInputError(
+            f"{out_dir} already contains results ({table_name}); pass --resume to continue "
+            "that run, or choose another --out folder"
+        )
+    if resume and not table.exists():
+        logger.warning("--resume: %s contains no %s, so a new run starts there", out_dir, table_name)
 
 
 def drop_partial_last_line(table: Path) -> None:

@@ -101,7 +101,7 @@ def summarize(per_text: pd.DataFrame, levels: Sequence[str], *, seed: int) -> di
     for level in levels:
         column = COMPARED_COLUMN[level]
         values = {name: rows[column].to_numpy() for name, rows in per_text.groupby("group", sort=False)}
-        for comparison in compare_groups(values, seed=seed):
+        for comparison in compare_groups(values, seed=seed, label=f"{level}-level {column} values"):
             comparisons.append({"level": level, "statistic": column, **comparison})
     return {"groups": groups, "comparisons": comparisons}
 

@@ -23,7 +23,7 @@ from seqtherm.models.token_checks import check_temperature, check_token_sequence
 
 logger = logging.getLogger(__name__)
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16}
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 SENTENCE_END = (".", "!", "?")
 
@@ -165,7 +165,7 @@ class CausalLMAdapter:
         results: list[np.ndarray | None] = [None] * len(checked)
         order = sorted(range(len(checked)), key=lambda i: -len(checked[i]))
         n_context = len(self.context_ids)
-        compute_dtype = DTYPES[self.dtype] if self.dtype != "bfloat16" else torch.float32
+        compute_dtype = DTYPES[self.dtype]
 
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
@@ -245,7 +245,7 @@ class CausalLMAdapter:
 
     def _sample_batch(self, uniforms: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         n_batch, n_steps = uniforms.shape
-        compute_dtype = DTYPES[self.dtype] if self.dtype != "bfloat16" else torch.float32
+        compute_dtype = DTYPES[self.dtype]
         input_ids = torch.tensor([self.context_ids] * n_batch, dtype=torch.long, device=self.device)
         past = None
         tokens = np.zeros((n_batch, n_steps), dtype=np.int64)

@@ -72,7 +72,7 @@ class MambaAdapter(CausalLMAdapter):
         checked = [self._check_sequence(s, i) for i, s in enumerate(sequences)]
         results: list[np.ndarray | None] = [None] * len(checked)
         order = sorted(range(len(checked)), key=lambda i: -len(checked[i]))
-        compute_dtype = DTYPES[self.dtype] if self.dtype != "bfloat16" else torch.float32
+        compute_dtype = DTYPES[self.dtype]
 
         for first in range(0, len(order), self.batch_size):
             batch = order[first : first + self.batch_size]

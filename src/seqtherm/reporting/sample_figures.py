@@ -27,7 +27,8 @@ def _level_values(result: SampleEntropyProduction) -> dict[str, tuple[np.ndarray
     scores = result.scores
     cut = [s for s in scores if s.n_tokens_cut > 0]
     values = {"token": (np.array([s.sigma_token for s in scores]), np.array([s.n_tokens for s in scores]))}
-    if cut:
+    # The sentence level has a summary only with at least 2 samples that contain a delimiter.
+    if cut and result.block is not None:
         n_cut = np.array([s.n_tokens_cut for s in cut])
         values["token_cut"] = (np.array([s.sigma_token_cut for s in cut]), n_cut)
         values["block"] = (np.array([s.sigma_block for s in cut]), n_cut)
@@ -54,7 +55,8 @@ def plot_histograms(result: SampleEntropyProduction, path: Path) -> None:
     for panel in axes:
         panel.axvline(0.0, color="grey", linewidth=0.8)
         panel.set_ylabel("samples")
-        panel.legend(fontsize=8)
+        if panel.get_legend_handles_labels()[0]:
+            panel.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=130)
     plt.close(figure)
@@ -80,7 +82,7 @@ def plot_convergence(result: SampleEntropyProduction, path: Path) -> None:
 def plot_exp_neg_sigma(result: SampleEntropyProduction, path: Path) -> None:
     """Distribution of -sigma and the running mean of exp(-sigma), which should tend to 1."""
     values = _level_values(result)
-    levels = [level for level in ("token", "block") if level in values]
+    levels = [level for level in ("token", "block") if level in values and level in result.fluctuation_theorem]
     figure, axes = plt.subplots(2, len(levels), figsize=(4.8 * len(levels), 7), squeeze=False)
     for column, level in enumerate(levels):
         sigma = values[level][0]

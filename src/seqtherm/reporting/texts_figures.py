@@ -90,7 +90,7 @@ def write_texts_figures(model, per_text: pd.DataFrame, example, levels: Sequence
         written.append(path)
     if "sentence" in levels:
         path = folder / "seam_cost_by_group.png"
-        plot_groups(per_text, "seam_cost", "seam cost: sigma_block(delimiter) - sigma_block(sentences) (nats)", path)
+        plot_groups(per_text, "seam_cost", "seam cost (nats per text)", path)
         written.append(path)
     path = folder / "example_log_probs.png"
     plot_example(model, example, path)
