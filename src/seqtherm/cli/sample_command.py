@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seqtherm.cli.common import configure_logging, print_json, reports_errors, stderr_console
+from seqtherm.cli.common import configure_logging, print_json, quiet_transformers, reports_errors, stderr_console
 
 
 def register(app: typer.Typer) -> None:
@@ -58,6 +58,7 @@ def sample(
 
     from seqtherm.errors import InvalidInputError
     from seqtherm.estimators.block_scale import BlockScales
+    from seqtherm.experiments.results_folder import check_results_folder
     from seqtherm.experiments.sample_job import SampleJobSettings, check_sample_settings, run_sample_job
     from seqtherm.models.registry import load_language_model
 
@@ -67,6 +68,8 @@ def sample(
     if resume and out is None:
         raise InvalidInputError("--resume needs the --out folder of the run to continue")
     out_dir = out or _default_out()
+    check_results_folder(out_dir, "samples.jsonl", resume)
+    quiet_transformers(verbose)
 
     with stderr_console.status(f"loading {model} ..."):
         language_model = load_language_model(
