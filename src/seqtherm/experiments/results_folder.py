@@ -65,7 +65,11 @@ def check_results_folder(out_dir: Path, table_name: str, resume: bool) -> None:
 
 
 def drop_partial_last_line(table: Path) -> None:
-    """Remove a last line without its newline, which a run killed during a write leaves."""
+    """Remove a last line without its newline, which a run killed during a write leaves.
+
+    NOTE: a CSV row whose quoted text contains a newline and is cut right after that
+    newline is not detected here, so pandas then fails to parse the table on resume.
+    """
     content = table.read_bytes()
     if content and not content.endswith(b"\n"):
         table.write_bytes(content[: content.rfind(b"\n") + 1])

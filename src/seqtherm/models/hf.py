@@ -55,6 +55,8 @@ class CausalLMAdapter:
         dtype: "float32" or "float64" for the weights and the log-softmax.
         source: free-form description of where the weights came from (file and hash).
         device: torch device for the forward passes, e.g. "cpu" or "cuda".
+
+    NOTE: the test suite runs on CPU only; the "cuda" path has not been run.
     """
 
     def __init__(

