@@ -42,7 +42,7 @@ def bench_items():
 
 
 def unique_sequences(model, items):
-    """The distinct token sequences the job scores, as the job deduplicates them."""
+    """List the distinct token sequences that the job scores, deduplicated as the job does."""
     options = BlockOptions()
     seen = {}
     for item in items:

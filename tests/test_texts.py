@@ -135,10 +135,10 @@ def test_token_level_only_leaves_block_columns_empty(tiny_adapter):
 
 def test_results_do_not_depend_on_chunking(tiny_adapter):
     texts = [TEXT, "the rain fell .", "a river rose ! it slept .", "the mat"]
-    one = score_texts(tiny_adapter, texts, chunk_size=1).to_pandas()
+    single = score_texts(tiny_adapter, texts, chunk_size=1).to_pandas()
     many = score_texts(tiny_adapter, texts, chunk_size=10).to_pandas()
-    np.testing.assert_allclose(one["sigma_block"], many["sigma_block"], atol=ATOL)
-    assert list(one.columns[:3]) == ["group", "index", "n_tokens"]
+    np.testing.assert_allclose(single["sigma_block"], many["sigma_block"], atol=ATOL)
+    assert list(single.columns[:3]) == ["group", "index", "n_tokens"]
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
 """The one exception hierarchy of seqtherm.
 
 Every error that a user can cause (a bad file, an invalid matrix, an unknown model)
-raises a subclass of `SeqthermError` whose message repeats the offending value and says
-what to do. The command-line interface prints that message and exits with status 2.
+raises a subclass of `SeqthermError` whose message repeats the offending value and
+states what to do. The command-line interface prints that message and exits with status 2.
 """
 
 

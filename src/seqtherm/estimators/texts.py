@@ -10,7 +10,7 @@ per-text statistic and can be negative. Only its mean over the model's own sampl
 a KL divergence. Values are in nats per text; the `_per_token` columns divide by T.
 
 The sentence level is computed under both segmentation policies (see
-`seqtherm.segmentation`); `seam_cost` is sigma_block(delimiter) - sigma_block(sentences),
+`seqtherm.segmentation`). `seam_cost` is sigma_block(delimiter) - sigma_block(sentences),
 the part of the delimiter policy's value that comes from the missing space at the seam.
 """
 

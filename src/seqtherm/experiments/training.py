@@ -2,7 +2,7 @@
 
 The model learns p(y_{t+1} | h_t) by teacher forcing on windows of the corpus. Every
 window starts from the start symbol, so h_0 is the same initial summary as in
-sampling and scoring; the first character of a window is therefore predicted from
+sampling and scoring. The first character of a window is therefore predicted from
 h_0 alone. The loss is the mean cross-entropy in nats per character.
 """
 
@@ -53,7 +53,7 @@ def load_corpus(source: str | Path | None = None) -> str:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    """What determines a trained model, recorded in its checkpoint.
+    """Hyperparameters of a trained model, recorded in its checkpoint.
 
     Attributes:
         architecture: elman, gru, lstm or linear_ssm.

@@ -88,20 +88,25 @@ def check_symmetric_positive_definite(name: str, matrix: np.ndarray) -> np.ndarr
     return symmetric
 
 
+def validate_dynamics(A: Any, C: Any) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Validate a square A and a C with one column per state; return them with d_state and d_obs."""
+    A = as_matrix("A", A)
+    C = as_matrix("C", C)
+    d_state = A.shape[0]
+    check_shape("A", A, (d_state, d_state), "the transition matrix must be square")
+    check_shape("C", C, (C.shape[0], d_state), f"C needs one column per state, and A has {d_state} states")
+    return A, C, d_state, C.shape[0]
+
+
 def validate_state_space(A: Any, C: Any, Q: Any, R: Any) -> tuple[np.ndarray, ...]:
     """Validate x_{t+1} = A x_t + w, y_t = C x_t + v with w ~ N(0, Q), v ~ N(0, R).
 
     Shapes: A (d_state, d_state), C (d_obs, d_state), Q (d_state, d_state),
     R (d_obs, d_obs). Q and R must be symmetric positive definite.
     """
-    A = as_matrix("A", A)
-    C = as_matrix("C", C)
+    A, C, d_state, d_obs = validate_dynamics(A, C)
     Q = as_matrix("Q", Q)
     R = as_matrix("R", R)
-    d_state = A.shape[0]
-    check_shape("A", A, (d_state, d_state), "the transition matrix must be square")
-    check_shape("C", C, (C.shape[0], d_state), f"C needs one column per state, and A has {d_state} states")
-    d_obs = C.shape[0]
     check_shape("Q", Q, (d_state, d_state), f"state noise covariance for {d_state} states")
     check_shape("R", R, (d_obs, d_obs), f"observation noise covariance for {d_obs} observations")
     Q = check_symmetric_positive_definite("Q", Q)
@@ -115,14 +120,9 @@ def validate_innovation_form(A: Any, C: Any, K: Any, S: Any) -> tuple[np.ndarray
     Shapes: A (d_state, d_state), C (d_obs, d_state), K (d_state, d_obs),
     S (d_obs, d_obs). S must be symmetric positive definite.
     """
-    A = as_matrix("A", A)
-    C = as_matrix("C", C)
+    A, C, d_state, d_obs = validate_dynamics(A, C)
     K = as_matrix("K", K)
     S = as_matrix("S", S)
-    d_state = A.shape[0]
-    check_shape("A", A, (d_state, d_state), "the transition matrix must be square")
-    check_shape("C", C, (C.shape[0], d_state), f"C needs one column per state, and A has {d_state} states")
-    d_obs = C.shape[0]
     check_shape("K", K, (d_state, d_obs), f"gain from {d_obs} observations to {d_state} states")
     check_shape("S", S, (d_obs, d_obs), f"innovation covariance for {d_obs} observations")
     S = check_symmetric_positive_definite("S", S)

@@ -217,8 +217,8 @@ class CausalLMAdapter:
         """Draw sequences of `n_steps` tokens at temperature tau with a key-value cache.
 
         Each sample i draws its tokens by inverse-CDF sampling from its own uniform
-        stream, numpy's PCG64 seeded with (seed, i), so sample i is the same whatever
-        the batch it is drawn in (up to float rounding of the batched logits). The
+        stream, numpy's PCG64 seeded with (seed, i). Sample i is therefore the same in
+        any batch, up to float rounding of the batched logits. The
         log-probabilities of the drawn tokens are returned with them, so no second
         forward pass is needed.
         """

@@ -52,7 +52,7 @@ class LinearSSMNetwork(nn.Module):
         return {"d_state": self.d_state, "rho_max": self.rho_max}
 
     def state_matrix(self) -> torch.Tensor:
-        """A = W * min(1, rho_max / ||W||_2); shape (d_state, d_state)."""
+        """Compute A = W * min(1, rho_max / ||W||_2); shape (d_state, d_state)."""
         norm = torch.linalg.matrix_norm(self.transition, ord=2)
         return self.transition * torch.clamp(self.rho_max / (norm + 1e-12), max=1.0)
 

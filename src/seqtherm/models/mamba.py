@@ -10,7 +10,7 @@ arXiv:2604.07867, and can be evaluated two ways:
 
 Both compute the same function. `MambaAdapter` scores with the recurrent path by
 default, so that a sample's own log-probabilities and the score of its reversal come
-from the same arithmetic; `scoring="parallel"` is the faster choice on GPUs with the
+from the same arithmetic. `scoring="parallel"` is the faster choice on GPUs with the
 fused kernels. `path_disagreement` measures how far the two paths differ.
 """
 
@@ -37,8 +37,8 @@ class MambaAdapter(CausalLMAdapter):
 
     Takes the arguments of `CausalLMAdapter` and `scoring`, "recurrent" (default) or
     "parallel". Mamba has no position embeddings and no context window, so
-    `max_length` is None; the position ids that the base class passes are ignored by
-    transformers' Mamba classes (checked with transformers 5.25).
+    `max_length` is None. transformers' Mamba classes ignore the position ids that the
+    base class passes (checked with transformers 5.25).
     """
 
     def __init__(self, model, tokenizer, *, scoring: str = "recurrent", **kwargs) -> None:

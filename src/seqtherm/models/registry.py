@@ -245,7 +245,7 @@ def _load_pretrained(spec: str):
 HUB_TIMEOUT_S = 10.0
 
 
-def _check_hub_model(spec: str, what: str, advice: str) -> None:
+def _check_hub_model(spec: str, failure: str, advice: str) -> None:
     """Ask the Hub once, with a short timeout, whether `spec` exists.
 
     Without this, an unreachable Hub costs one timeout per file that transformers
@@ -257,7 +257,7 @@ def _check_hub_model(spec: str, what: str, advice: str) -> None:
         HfApi().model_info(spec, timeout=HUB_TIMEOUT_S)
     except Exception as error:  # connection errors, timeouts and HTTP errors all mean "not available"
         raise ModelLoadError(
-            f"{what}, and the Hugging Face Hub did not return it within {HUB_TIMEOUT_S:g} s "
+            f"{failure}, and the Hugging Face Hub did not return it within {HUB_TIMEOUT_S:g} s "
             f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no details'}). {advice}"
         ) from error
 

@@ -7,7 +7,7 @@ y_t, with y_0 the start symbol, and the logits at step t give p(y_{t+1} | h_t):
     ln P_fwd(y_1..y_T) = sum_{t=0}^{T-1} ln softmax(z_t / tau)[y_{t+1}]
 
 Scoring runs the network once over the whole sequence. Sampling runs it one step at
-a time and carries the state; both paths compute the same function, because the
+a time and carries the state. Both paths compute the same function, because the
 networks are causal and take no position input.
 """
 
